@@ -1,0 +1,52 @@
+// sigmax: the native SIMD backend when the addon loads, the pure-TypeScript one otherwise.
+// Environment overrides, read once here: SIGMAX_BACKEND=js|native, SIGMAX_ISA=scalar|sse2|avx2|avx512|neon.
+import { makeApi } from './api.js';
+import { jsKernels } from './js/kernels.js';
+import { loadNative } from './native.js';
+import type { Backend, Kernels } from './types.js';
+
+export type { Api } from './api.js';
+export type { Backend, FloatArray, IsaName, RowOptions, TemperatureOptions } from './types.js';
+
+const ISA_NAMES = ['scalar', 'sse2', 'avx2', 'avx512', 'neon'];
+
+function chooseBackend(): { kernels: Kernels; backend: Backend } {
+  const want = process.env.SIGMAX_BACKEND ?? '';
+  const isaCap = process.env.SIGMAX_ISA ?? '';
+  if (want !== '' && want !== 'js' && want !== 'native') {
+    throw new Error(`sigmax: SIGMAX_BACKEND must be 'js' or 'native', got '${want}'`);
+  }
+  if (isaCap !== '' && !ISA_NAMES.includes(isaCap)) {
+    throw new Error(`sigmax: SIGMAX_ISA must be one of ${ISA_NAMES.join(', ')}, got '${isaCap}'`);
+  }
+  const js = { kernels: jsKernels, backend: { kind: 'js', isa: 'js', isas: [] } as Backend };
+  if (want === 'js') return js;
+  let reason: unknown;
+  try {
+    return loadNative(isaCap);
+  } catch (err) {
+    reason = err;
+  }
+  // An explicit request for native code must not quietly turn into the pure-TS backend.
+  if (want === 'native' || isaCap !== '') {
+    const why = reason instanceof Error ? reason.message : String(reason);
+    throw new Error(`sigmax: native backend requested (SIGMAX_BACKEND/SIGMAX_ISA) but unavailable: ${why}`);
+  }
+  return js;
+}
+
+const chosen = chooseBackend();
+
+/** What runs: `{ kind: 'native' | 'js', isa, isas }`. */
+export const backend: Backend = Object.freeze({ ...chosen.backend, isas: Object.freeze([...chosen.backend.isas]) as Backend['isas'] });
+
+const api = makeApi(chosen.kernels);
+export const sigmoid = api.sigmoid;
+export const sigmoidDerivative = api.sigmoidDerivative;
+export const sigmoidBackward = api.sigmoidBackward;
+export const softmax = api.softmax;
+export const logSoftmax = api.logSoftmax;
+export const logSumExp = api.logSumExp;
+export const softmaxBackward = api.softmaxBackward;
+export const logSoftmaxBackward = api.logSoftmaxBackward;
+export const softmaxJacobian = api.softmaxJacobian;

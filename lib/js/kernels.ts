@@ -1,0 +1,195 @@
+// The pure-TypeScript kernels: the same contract as the native ones, computed in float64.
+// Float32 results are computed in float64 and rounded once on store, so they are nearly correctly
+// rounded. Float64 results use error-free transformations (Dekker 1971; Ogita, Rump & Oishi 2005)
+// where plain float64 arithmetic would exceed the 2-ulp bound.
+import type { FloatArray, Kernels } from '../types.js';
+
+const SPLIT = 134217729; // 2^27 + 1, Veltkamp's splitting constant for float64
+
+/** The rounding error of a·b, so that a·b = fl(a·b) + twoProdError(a, b, fl(a·b)) exactly. */
+function twoProdError(a: number, b: number, p: number): number {
+  let t = SPLIT * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLIT * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  return al * bl - (((p - ah * bh) - al * bh) - ah * bl);
+}
+
+/** n / (dh + dl) rounded nearly correctly (error ≈ 0.5 ulp), for dh ≥ |dl| > 0 or dl = 0. */
+function divideCompensated(n: number, dh: number, dl: number): number {
+  const q = n / dh;
+  const p = q * dh;
+  const r = n - p - twoProdError(q, dh, p) - q * dl;
+  return q + r / dh;
+}
+
+/** σ(x) in float64 with ≤ ~1.5 ulp error: e = exp(−|x|), σ = e/(1+e) or 1 − that. */
+function sigmoid64(x: number): number {
+  const e = Math.exp(-Math.abs(x));
+  const t = 1 + e;
+  const f = divideCompensated(e, t, e - (t - 1)); // t + (e − (t − 1)) = 1 + e exactly
+  return x > 0 ? 1 - f : f;
+}
+
+/** σ'(x) = e/(1+e)² with e = exp(−|x|) (σ' is even), in float64. */
+function sigmoidDerivative64(x: number): number {
+  const e = Math.exp(-Math.abs(x));
+  const t = 1 + e;
+  const tl = e - (t - 1);
+  const sh = t * t;
+  const sl = twoProdError(t, t, sh) + 2 * t * tl; // (t + tl)² = sh + sl up to tl² (negligible)
+  return divideCompensated(e, sh, sl);
+}
+
+/** Float32 inputs need no compensation: float64 arithmetic carries 29 spare bits. */
+function sigmoidWide(x: number): number {
+  const e = Math.exp(-Math.abs(x));
+  return x > 0 ? 1 / (1 + e) : e / (1 + e);
+}
+
+function sigmoidDerivativeWide(x: number): number {
+  const e = Math.exp(-Math.abs(x));
+  const t = 1 + e;
+  return e / (t * t);
+}
+
+/** Neumaier's compensated sum (improved Kahan–Babuška) of a float64 stream, kept in a tiny state. */
+class Sum {
+  s = 0;
+  c = 0;
+  add(v: number): void {
+    const t = this.s + v;
+    this.c += Math.abs(this.s) >= Math.abs(v) ? this.s - t + v : v - t + this.s;
+    this.s = t;
+  }
+  get value(): number {
+    return this.s + this.c;
+  }
+}
+
+/** max of x[from, to) and whether a NaN occurs there. */
+function rowMax(x: FloatArray, from: number, to: number): { max: number; nan: boolean } {
+  let max = -Infinity;
+  let nan = false;
+  for (let i = from; i < to; i++) {
+    const v = x[i]!;
+    if (v > max) max = v;
+    else if (v !== v) nan = true;
+  }
+  return { max, nan };
+}
+
+/**
+ * Rows whose max is not finite follow the stable formula in IEEE arithmetic (as NumPy/PyTorch):
+ * any NaN: all NaN; all −∞: NaN (softmax, logSoftmax) and −∞ (logSumExp);
+ * some +∞: NaN at the +∞ entries, 0 (softmax) or −∞ (logSoftmax) elsewhere, +∞ (logSumExp).
+ */
+function specialRow(x: FloatArray, out: FloatArray, from: number, to: number, nan: boolean, max: number, log: boolean): void {
+  for (let i = from; i < to; i++) {
+    out[i] = nan || max === -Infinity || x[i] === Infinity ? NaN : log ? -Infinity : 0;
+  }
+}
+
+function specialLogSumExp(nan: boolean, max: number): number {
+  return nan ? NaN : max;
+}
+
+export const jsKernels: Kernels = {
+  sigmoid(x, out) {
+    const f = x instanceof Float64Array ? sigmoid64 : sigmoidWide;
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+  },
+
+  sigmoidDerivative(x, out) {
+    const f = x instanceof Float64Array ? sigmoidDerivative64 : sigmoidDerivativeWide;
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+  },
+
+  sigmoidBackward(y, dy, out) {
+    for (let i = 0; i < y.length; i++) {
+      const v = y[i]!;
+      out[i] = dy[i]! * (v * (1 - v));
+    }
+  },
+
+  softmax(x, out, cols, temperature) {
+    for (let from = 0; from < x.length; from += cols) {
+      const to = from + cols;
+      const { max, nan } = rowMax(x, from, to);
+      if (nan || !Number.isFinite(max)) {
+        specialRow(x, out, from, to, nan, max, false);
+        continue;
+      }
+      // Keep e in float64 for the sum; the store into a Float32Array output rounds it once.
+      const sum = new Sum();
+      for (let i = from; i < to; i++) {
+        const e = Math.exp((x[i]! - max) / temperature);
+        sum.add(e);
+        out[i] = e;
+      }
+      const scale = 1 / sum.value;
+      for (let i = from; i < to; i++) out[i] = out[i]! * scale;
+    }
+  },
+
+  logSoftmax(x, out, cols, temperature) {
+    for (let from = 0; from < x.length; from += cols) {
+      const to = from + cols;
+      const { max, nan } = rowMax(x, from, to);
+      if (nan || !Number.isFinite(max)) {
+        specialRow(x, out, from, to, nan, max, true);
+        continue;
+      }
+      const sum = new Sum();
+      for (let i = from; i < to; i++) sum.add(Math.exp((x[i]! - max) / temperature));
+      const logSum = Math.log(sum.value);
+      for (let i = from; i < to; i++) out[i] = (x[i]! - max) / temperature - logSum;
+    }
+  },
+
+  logSumExp(x, out, cols) {
+    for (let row = 0, from = 0; from < x.length; row++, from += cols) {
+      const to = from + cols;
+      const { max, nan } = rowMax(x, from, to);
+      if (nan || !Number.isFinite(max)) {
+        out[row] = specialLogSumExp(nan, max);
+        continue;
+      }
+      const sum = new Sum();
+      for (let i = from; i < to; i++) sum.add(Math.exp(x[i]! - max));
+      out[row] = max + Math.log(sum.value);
+    }
+  },
+
+  softmaxBackward(y, dy, out, cols) {
+    for (let from = 0; from < y.length; from += cols) {
+      const to = from + cols;
+      const dot = new Sum();
+      for (let i = from; i < to; i++) dot.add(dy[i]! * y[i]!);
+      const d = dot.value;
+      for (let i = from; i < to; i++) out[i] = y[i]! * (dy[i]! - d);
+    }
+  },
+
+  logSoftmaxBackward(y, dy, out, cols) {
+    for (let from = 0; from < y.length; from += cols) {
+      const to = from + cols;
+      const total = new Sum();
+      for (let i = from; i < to; i++) total.add(dy[i]!);
+      const s = total.value;
+      for (let i = from; i < to; i++) out[i] = dy[i]! - Math.exp(y[i]!) * s;
+    }
+  },
+
+  softmaxJacobian(y, out) {
+    const k = y.length;
+    for (let i = 0; i < k; i++) {
+      const yi = y[i]!;
+      const row = i * k;
+      for (let j = 0; j < k; j++) out[row + j] = -yi * y[j]!;
+      out[row + i] = yi * (1 - yi);
+    }
+  },
+};
