@@ -1,0 +1,95 @@
+// AVX-512F kernels (x86-64). Built with -mavx512f only for this file; selected at run time when
+// CPUID reports AVX-512F and XGETBV shows the OS saves the opmask and ZMM state.
+// Tails use masked loads and stores, which never touch (or fault on) the masked-out lanes.
+#include <immintrin.h>
+
+#include "kernels.h"
+
+namespace sigmax {
+namespace {
+
+struct F32 {
+  using T = float;
+  using R = __m512;
+  static constexpr size_t N = 16;
+  static __mmask16 mask(size_t n) { return static_cast<__mmask16>((1u << n) - 1); }
+  static R load(const T* p) { return _mm512_loadu_ps(p); }
+  static void store(T* p, R v) { _mm512_storeu_ps(p, v); }
+  static R loadPartial(const T* p, size_t n, T fill) { return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), mask(n), p); }
+  static void storePartial(T* p, R v, size_t n) { _mm512_mask_storeu_ps(p, mask(n), v); }
+  static R set1(T v) { return _mm512_set1_ps(v); }
+  static R add(R a, R b) { return _mm512_add_ps(a, b); }
+  static R sub(R a, R b) { return _mm512_sub_ps(a, b); }
+  static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
+  static R div(R a, R b) { return _mm512_div_ps(a, b); }
+  static R madd(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  static R residual(R c, R a, R b) { return _mm512_fnmadd_ps(a, b, c); }
+  static R max(R a, R b) { return _mm512_max_ps(a, b); }
+  // vmaxps/vminps return the second operand when either is NaN: put z second to keep a NaN.
+  static R clamp(R z, R lo, R hi) { return _mm512_min_ps(hi, _mm512_max_ps(lo, z)); }
+  static R negAbs(R x) {
+    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), _mm512_set1_epi32(static_cast<int>(0x80000000u))));
+  }
+  static R selectPositive(R x, R a, R b) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), b, a);
+  }
+  static R round(R v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static R pow2Scale(R p, R n) { return _mm512_scalef_ps(p, n); }  // rounds once, subnormals included
+  static R recip(R v) { return _mm512_rcp14_ps(v); }
+  // Fold 512 → 256 → 128 → 32 bits (GCC 12's _mm512_reduce_* warn about undefined halves).
+  static __m128 fold(R v, __m512 (*op)(__m512, __m512)) {
+    v = op(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+    v = op(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+    __m128 s = _mm512_castps512_ps128(v);
+    s = _mm512_castps512_ps128(op(_mm512_castps128_ps512(s), _mm512_castps128_ps512(_mm_movehl_ps(s, s))));
+    return _mm512_castps512_ps128(op(_mm512_castps128_ps512(s), _mm512_castps128_ps512(_mm_shuffle_ps(s, s, 1))));
+  }
+  static T reduceAdd(R v) { return _mm_cvtss_f32(fold(v, add)); }
+  static T reduceMax(R v) { return _mm_cvtss_f32(fold(v, max)); }
+};
+
+struct F64 {
+  using T = double;
+  using R = __m512d;
+  static constexpr size_t N = 8;
+  static __mmask8 mask(size_t n) { return static_cast<__mmask8>((1u << n) - 1); }
+  static R load(const T* p) { return _mm512_loadu_pd(p); }
+  static void store(T* p, R v) { _mm512_storeu_pd(p, v); }
+  static R loadPartial(const T* p, size_t n, T fill) { return _mm512_mask_loadu_pd(_mm512_set1_pd(fill), mask(n), p); }
+  static void storePartial(T* p, R v, size_t n) { _mm512_mask_storeu_pd(p, mask(n), v); }
+  static R set1(T v) { return _mm512_set1_pd(v); }
+  static R add(R a, R b) { return _mm512_add_pd(a, b); }
+  static R sub(R a, R b) { return _mm512_sub_pd(a, b); }
+  static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
+  static R div(R a, R b) { return _mm512_div_pd(a, b); }
+  static R madd(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
+  static R residual(R c, R a, R b) { return _mm512_fnmadd_pd(a, b, c); }
+  static R max(R a, R b) { return _mm512_max_pd(a, b); }
+  static R clamp(R z, R lo, R hi) { return _mm512_min_pd(hi, _mm512_max_pd(lo, z)); }
+  static R negAbs(R x) {
+    return _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(static_cast<long long>(0x8000000000000000ull))));
+  }
+  static R selectPositive(R x, R a, R b) {
+    return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ), b, a);
+  }
+  static R round(R v) { return _mm512_roundscale_pd(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static R pow2Scale(R p, R n) { return _mm512_scalef_pd(p, n); }
+  static R recip(R v) { return _mm512_rcp14_pd(v); }
+  static __m128d fold(R v, __m512d (*op)(__m512d, __m512d)) {
+    v = op(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+    v = op(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+    const __m128d s = _mm512_castpd512_pd128(v);
+    return _mm512_castpd512_pd128(op(_mm512_castpd128_pd512(s), _mm512_castpd128_pd512(_mm_unpackhi_pd(s, s))));
+  }
+  static T reduceAdd(R v) { return _mm_cvtsd_f64(fold(v, add)); }
+  static T reduceMax(R v) { return _mm_cvtsd_f64(fold(v, max)); }
+};
+
+}  // namespace
+}  // namespace sigmax
+
+#include "kernel_body.inc"
+
+namespace sigmax {
+const KernelTable kAvx512Kernels = {"avx512", typedKernels<F32>(), typedKernels<F64>()};
+}

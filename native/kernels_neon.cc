@@ -1,0 +1,102 @@
+// NEON kernels (AArch64, where NEON and FMA are baseline: no ISA flag needed).
+// Tails go through a small stack buffer.
+#include <arm_neon.h>
+
+#include "kernels.h"
+
+namespace sigmax {
+namespace {
+
+template <class T, class R, size_t N>
+inline R loadThroughBuffer(const T* p, size_t n, T fill, R (*load)(const T*)) {
+  T buffer[N];
+  for (size_t i = 0; i < N; ++i) buffer[i] = i < n ? p[i] : fill;
+  return load(buffer);
+}
+
+template <class T, class R, size_t N>
+inline void storeThroughBuffer(T* p, R v, size_t n, void (*store)(T*, R)) {
+  T buffer[N];
+  store(buffer, v);
+  for (size_t i = 0; i < n; ++i) p[i] = buffer[i];
+}
+
+struct F32 {
+  using T = float;
+  using R = float32x4_t;
+  static constexpr size_t N = 4;
+  static R load(const T* p) { return vld1q_f32(p); }
+  static void store(T* p, R v) { vst1q_f32(p, v); }
+  static R loadPartial(const T* p, size_t n, T fill) { return loadThroughBuffer<T, R, N>(p, n, fill, load); }
+  static void storePartial(T* p, R v, size_t n) { storeThroughBuffer<T, R, N>(p, v, n, store); }
+  static R set1(T v) { return vdupq_n_f32(v); }
+  static R add(R a, R b) { return vaddq_f32(a, b); }
+  static R sub(R a, R b) { return vsubq_f32(a, b); }
+  static R mul(R a, R b) { return vmulq_f32(a, b); }
+  static R div(R a, R b) { return vdivq_f32(a, b); }
+  static R madd(R a, R b, R c) { return vfmaq_f32(c, a, b); }
+  static R residual(R c, R a, R b) { return vfmsq_f32(c, a, b); }
+  static R max(R a, R b) { return vmaxq_f32(a, b); }
+  static R clamp(R z, R lo, R hi) { return vminq_f32(hi, vmaxq_f32(lo, z)); }  // fmax/fmin keep NaN
+  static R negAbs(R x) { return vnegq_f32(vabsq_f32(x)); }
+  static R selectPositive(R x, R a, R b) { return vbslq_f32(vcgtq_f32(x, vdupq_n_f32(0)), a, b); }
+  static R round(R v) { return vrndnq_f32(v); }
+  // p·2^n as (p·2^h)·2^(n−h), h = ⌊n/2⌋: both factors normal, the second product rounds once.
+  static R pow2Scale(R p, R n) {
+    const int32x4_t k = vcvtq_s32_f32(n), h = vshrq_n_s32(k, 1), bias = vdupq_n_s32(127);
+    const R s1 = vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(h, bias), 23));
+    const R s2 = vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vsubq_s32(k, h), bias), 23));
+    return vmulq_f32(vmulq_f32(p, s1), s2);
+  }
+  static R recip(R v) {  // frecpe (8 bits) + two Newton steps
+    R r = vrecpeq_f32(v);
+    r = vmulq_f32(r, vrecpsq_f32(v, r));
+    return vmulq_f32(r, vrecpsq_f32(v, r));
+  }
+  static T reduceAdd(R v) { return vaddvq_f32(v); }
+  static T reduceMax(R v) { return vmaxvq_f32(v); }
+};
+
+struct F64 {
+  using T = double;
+  using R = float64x2_t;
+  static constexpr size_t N = 2;
+  static R load(const T* p) { return vld1q_f64(p); }
+  static void store(T* p, R v) { vst1q_f64(p, v); }
+  static R loadPartial(const T* p, size_t n, T fill) { return loadThroughBuffer<T, R, N>(p, n, fill, load); }
+  static void storePartial(T* p, R v, size_t n) { storeThroughBuffer<T, R, N>(p, v, n, store); }
+  static R set1(T v) { return vdupq_n_f64(v); }
+  static R add(R a, R b) { return vaddq_f64(a, b); }
+  static R sub(R a, R b) { return vsubq_f64(a, b); }
+  static R mul(R a, R b) { return vmulq_f64(a, b); }
+  static R div(R a, R b) { return vdivq_f64(a, b); }
+  static R madd(R a, R b, R c) { return vfmaq_f64(c, a, b); }
+  static R residual(R c, R a, R b) { return vfmsq_f64(c, a, b); }
+  static R max(R a, R b) { return vmaxq_f64(a, b); }
+  static R clamp(R z, R lo, R hi) { return vminq_f64(hi, vmaxq_f64(lo, z)); }
+  static R negAbs(R x) { return vnegq_f64(vabsq_f64(x)); }
+  static R selectPositive(R x, R a, R b) { return vbslq_f64(vcgtq_f64(x, vdupq_n_f64(0)), a, b); }
+  static R round(R v) { return vrndnq_f64(v); }
+  static R pow2Scale(R p, R n) {
+    const int64x2_t k = vcvtq_s64_f64(n), h = vshrq_n_s64(k, 1), bias = vdupq_n_s64(1023);
+    const R s1 = vreinterpretq_f64_s64(vshlq_n_s64(vaddq_s64(h, bias), 52));
+    const R s2 = vreinterpretq_f64_s64(vshlq_n_s64(vaddq_s64(vsubq_s64(k, h), bias), 52));
+    return vmulq_f64(vmulq_f64(p, s1), s2);
+  }
+  static R recip(R v) {  // frecpe (8 bits) + two Newton steps
+    R r = vrecpeq_f64(v);
+    r = vmulq_f64(r, vrecpsq_f64(v, r));
+    return vmulq_f64(r, vrecpsq_f64(v, r));
+  }
+  static T reduceAdd(R v) { return vaddvq_f64(v); }
+  static T reduceMax(R v) { return vmaxvq_f64(v); }
+};
+
+}  // namespace
+}  // namespace sigmax
+
+#include "kernel_body.inc"
+
+namespace sigmax {
+const KernelTable kNeonKernels = {"neon", typedKernels<F32>(), typedKernels<F64>()};
+}
