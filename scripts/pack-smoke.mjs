@@ -65,6 +65,9 @@ function exportTargets(e) {
   return Object.values(e).flatMap(exportTargets);
 }
 
+/** The checks that need the installed project, named for the report when they cannot run. */
+const AFTER_INSTALL = ['CommonJS load', 'CommonJS values', 'ESM import', 'tsc ESM consumer (.mts)', 'tsc CJS consumer (.cts)', 'tsc rejects number[]'];
+
 function main() {
   console.log(`pack-smoke: node ${process.version}, npm ${run(npm, ['--version'], root).stdout.trim()}, temp dir ${tmp}`);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -93,7 +96,7 @@ function main() {
   });
 
   if (!packed) {
-    for (const n of ['npm install', 'CommonJS require', 'ESM import', 'tsc ESM consumer (.mts)', 'tsc CJS consumer (.cts)', 'tsc rejects number[]']) skip(n, 'no tarball');
+    for (const n of ['npm install', ...AFTER_INSTALL]) skip(n, 'no tarball');
     return;
   }
 
@@ -109,7 +112,7 @@ function main() {
     return `native addon built at install: ${addon.length ? addon.join(', ') : 'no (the pure-TS backend will serve)'}`;
   });
   if (!installed) {
-    for (const n of ['CommonJS require', 'ESM import', 'tsc ESM consumer (.mts)', 'tsc CJS consumer (.cts)', 'tsc rejects number[]']) skip(n, 'install failed');
+    for (const n of AFTER_INSTALL) skip(n, 'install failed');
     return;
   }
 
@@ -120,11 +123,12 @@ function main() {
     if (r.status !== 0) throw new Error(`node ${file} exited with ${r.status}\n${tail(r.output)}`);
     return r.output.trim();
   };
-  check("CommonJS: node -e \"require('sigmax')\", require('sigmax/js')", () => {
+  check("CommonJS load: node -e \"require('sigmax')\"", () => {
     const r = run(process.execPath, ['-e', "console.log('backend', JSON.stringify(require('sigmax').backend))"], app);
     if (r.status !== 0) throw new Error(`node -e exited with ${r.status}\n${tail(r.output)}`);
-    return `${r.output.trim()}\n${node('smoke.cjs')}`;
+    return r.output.trim();
   });
+  check("CommonJS values: require('sigmax'), require('sigmax/js')", () => node('smoke.cjs'));
   check("ESM: import { sigmoid, softmax, backend } from 'sigmax'; import * as js from 'sigmax/js'", () => node('smoke.mjs'));
 
   writeFileSync(join(app, 'consumer.mts'), TS_CONSUMER('esm'));
@@ -168,7 +172,7 @@ const SMOKE_BODY = `
 const close = (got, want, tol, what) => {
   for (let i = 0; i < want.length; i++) {
     if (!(Math.abs(got[i] - want[i]) <= tol * Math.max(1, Math.abs(want[i])))) {
-      throw new Error(what + ': element ' + i + ' is ' + got[i] + ', expected ' + want[i]);
+      throw new Error(what + ' (backend ' + api.backend.kind + '/' + api.backend.isa + '): element ' + i + ' is ' + got[i] + ', expected ' + want[i]);
     }
   }
 };
