@@ -96,9 +96,11 @@ struct F64 {
     const R s1 = _mm256_castsi256_pd(_mm256_slli_epi64(e1, 52)), s2 = _mm256_castsi256_pd(_mm256_slli_epi64(e2, 52));
     return _mm256_mul_pd(_mm256_mul_pd(p, s1), s2);
   }
-  static R recip(R v) {  // float rcpps (12 bits) + one Newton step in double
-    const R r = _mm256_cvtps_pd(_mm_rcp_ps(_mm256_cvtpd_ps(v)));
-    return _mm256_fmadd_pd(r, _mm256_fnmadd_pd(v, r, _mm256_set1_pd(1.0)), r);
+  static R recip(R v) {  // float rcpps (12 bits) + two Newton steps in double (≥ 28 bits)
+    const R one = _mm256_set1_pd(1.0);
+    R r = _mm256_cvtps_pd(_mm_rcp_ps(_mm256_cvtpd_ps(v)));
+    r = _mm256_fmadd_pd(r, _mm256_fnmadd_pd(v, r, one), r);
+    return _mm256_fmadd_pd(r, _mm256_fnmadd_pd(v, r, one), r);
   }
   static T reduceAdd(R v) {
     __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));

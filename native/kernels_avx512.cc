@@ -74,7 +74,10 @@ struct F64 {
   }
   static R round(R v) { return _mm512_roundscale_pd(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static R pow2Scale(R p, R n) { return _mm512_scalef_pd(p, n); }
-  static R recip(R v) { return _mm512_rcp14_pd(v); }
+  static R recip(R v) {  // rcp14 + one Newton step (≥ 28 bits)
+    const R r = _mm512_rcp14_pd(v);
+    return _mm512_fmadd_pd(r, _mm512_fnmadd_pd(v, r, _mm512_set1_pd(1.0)), r);
+  }
   static __m128d fold(R v, __m512d (*op)(__m512d, __m512d)) {
     v = op(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
     v = op(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(2, 3, 0, 1)));

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const entries = [
-  { name: 'index', cjs: '../cjs/index.js', env: {} },
-  { name: 'js', cjs: '../cjs/js/index.js', env: { SIGMAX_BACKEND: 'js' } },
+  { name: 'index', cjs: '../cjs/index.js' },
+  { name: 'js', cjs: '../cjs/js/index.js' },
 ];
 mkdirSync(join(root, 'dist/esm'), { recursive: true });
 process.env.SIGMAX_BACKEND = 'js'; // enumerating the names needs no native code
@@ -24,7 +24,7 @@ for (const { name, cjs } of entries) {
     `export default cjs;\n`;
   const dts =
     banner +
-    `export * from '${cjs.replace(/\.js$/, '.js')}';\n` +
+    `export * from '${cjs}';\n` +
     `import * as cjs from '${cjs}';\n` +
     `export default cjs;\n`;
   writeFileSync(join(root, 'dist/esm', `${name}.mjs`), js);
