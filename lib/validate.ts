@@ -99,7 +99,7 @@ function resolveOut(
 
 function checkOptions(options: unknown): Record<string, unknown> {
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options) || ArrayBuffer.isView(options)) {
     throw new TypeError(`sigmax: options must be an object, got ${describe(options)}`);
   }
   return options as Record<string, unknown>;

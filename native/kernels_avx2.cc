@@ -36,6 +36,7 @@ struct F32 {
   static R selectPositive(R x, R a, R b) {
     return _mm256_blendv_ps(b, a, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
   }
+  static R zeroNaN(R v) { return _mm256_and_ps(v, _mm256_cmp_ps(v, v, _CMP_ORD_Q)); }
   static R round(R v) { return _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // p·2^n as (p·2^h)·2^(n−h), h = ⌊n/2⌋: both factors are normal for n ∈ [−150, 128], the first
   // product is exact and the second rounds once, also into the subnormal range.
@@ -88,6 +89,7 @@ struct F64 {
   static R selectPositive(R x, R a, R b) {
     return _mm256_blendv_pd(b, a, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GT_OQ));
   }
+  static R zeroNaN(R v) { return _mm256_and_pd(v, _mm256_cmp_pd(v, v, _CMP_ORD_Q)); }
   static R round(R v) { return _mm256_round_pd(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static R pow2Scale(R p, R n) {  // as F32, for n ∈ [−1076, 1025]
     const __m128i k = _mm256_cvtpd_epi32(n), h = _mm_srai_epi32(k, 1), bias = _mm_set1_epi32(1023);

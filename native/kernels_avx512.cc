@@ -33,6 +33,7 @@ struct F32 {
   static R selectPositive(R x, R a, R b) {
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ), b, a);
   }
+  static R zeroNaN(R v) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v); }
   static R round(R v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static R pow2Scale(R p, R n) { return _mm512_scalef_ps(p, n); }  // rounds once, subnormals included
   static R recip(R v) { return _mm512_rcp14_ps(v); }
@@ -72,6 +73,7 @@ struct F64 {
   static R selectPositive(R x, R a, R b) {
     return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ), b, a);
   }
+  static R zeroNaN(R v) { return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(v, v, _CMP_ORD_Q), v); }
   static R round(R v) { return _mm512_roundscale_pd(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static R pow2Scale(R p, R n) { return _mm512_scalef_pd(p, n); }
   static R recip(R v) {  // rcp14 + one Newton step (≥ 28 bits)

@@ -40,6 +40,7 @@ struct F32 {
   static R clamp(R z, R lo, R hi) { return vminq_f32(hi, vmaxq_f32(lo, z)); }  // fmax/fmin keep NaN
   static R negAbs(R x) { return vnegq_f32(vabsq_f32(x)); }
   static R selectPositive(R x, R a, R b) { return vbslq_f32(vcgtq_f32(x, vdupq_n_f32(0)), a, b); }
+  static R zeroNaN(R v) { return vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(v), vceqq_f32(v, v))); }
   static R round(R v) { return vrndnq_f32(v); }
   // p·2^n as (p·2^h)·2^(n−h), h = ⌊n/2⌋: both factors normal, the second product rounds once.
   static R pow2Scale(R p, R n) {
@@ -76,6 +77,7 @@ struct F64 {
   static R clamp(R z, R lo, R hi) { return vminq_f64(hi, vmaxq_f64(lo, z)); }
   static R negAbs(R x) { return vnegq_f64(vabsq_f64(x)); }
   static R selectPositive(R x, R a, R b) { return vbslq_f64(vcgtq_f64(x, vdupq_n_f64(0)), a, b); }
+  static R zeroNaN(R v) { return vreinterpretq_f64_u64(vandq_u64(vreinterpretq_u64_f64(v), vceqq_f64(v, v))); }
   static R round(R v) { return vrndnq_f64(v); }
   static R pow2Scale(R p, R n) {
     const int64x2_t k = vcvtq_s64_f64(n), h = vshrq_n_s64(k, 1), bias = vdupq_n_s64(1023);

@@ -52,6 +52,7 @@ struct Scalar {
   static R clamp(R z, R lo, R hi) { return z < lo ? lo : z > hi ? hi : z; }  // NaN passes through
   static R negAbs(R x) { return x > 0 ? -x : x == 0 ? -T(0) : x; }
   static R selectPositive(R x, R a, R b) { return x > 0 ? a : b; }
+  static R zeroNaN(R v) { return v == v ? v : T(0); }
   static R round(R v) {  // to nearest, ties to even; |v| is far below 2^22 after clamping
     const T magic = T(3) * pow2<T>(Bits<T>::kMantissa - 1);
     return v != v ? v : (v + magic) - magic;

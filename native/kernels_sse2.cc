@@ -52,6 +52,7 @@ struct F32 {
     const R m = _mm_cmpgt_ps(x, _mm_setzero_ps());
     return _mm_or_ps(_mm_and_ps(m, a), _mm_andnot_ps(m, b));
   }
+  static R zeroNaN(R v) { return _mm_and_ps(v, _mm_cmpord_ps(v, v)); }
   static R round(R v) { return _mm_cvtepi32_ps(_mm_cvtps_epi32(v)); }  // MXCSR default: to nearest
   // p·2^n as (p·2^h)·2^(n−h), h = ⌊n/2⌋, as in the AVX2 file.
   static R pow2Scale(R p, R n) {
@@ -110,6 +111,7 @@ struct F64 {
     const R m = _mm_cmpgt_pd(x, _mm_setzero_pd());
     return _mm_or_pd(_mm_and_pd(m, a), _mm_andnot_pd(m, b));
   }
+  static R zeroNaN(R v) { return _mm_and_pd(v, _mm_cmpord_pd(v, v)); }
   static R round(R v) { return _mm_cvtepi32_pd(_mm_cvtpd_epi32(v)); }
   static R pow2Scale(R p, R n) {  // as F32, for n ∈ [−1076, 1025]; the biased exponents are positive
     const __m128i k = _mm_cvtpd_epi32(n), h = _mm_srai_epi32(k, 1), bias = _mm_set1_epi32(1023);

@@ -55,6 +55,36 @@ function sigmoidDerivativeWide(x: number): number {
   return e / (t * t);
 }
 
+/** The low part of the last `scaledLogit` result. */
+let logitLow = 0;
+
+/**
+ * z = (x − m)/t as zh + logitLow, accurate to ~u·|z| (a plain division would round twice, 1e-14
+ * relative in e^z once |z| is in the hundreds), without the spurious overflow of x − m when t > 1:
+ * then x/2 − m/2 (exact) is divided by t/2. d + dl = xs − ms exactly (Knuth's TwoSum).
+ */
+function scaledLogit(x: number, m: number, t: number): number {
+  const halve = t > 1 ? 0.5 : 1;
+  const xs = x * halve;
+  const ms = m * halve;
+  const ts = t * halve;
+  const d = xs - ms;
+  const bb = d - xs;
+  const dl = (xs - (d - bb)) - (ms + bb);
+  const zh = d / ts;
+  const p = zh * ts;
+  const low = ((d - p) - twoProdError(zh, ts, p) + dl) / ts;
+  logitLow = Number.isFinite(low) ? low : 0; // NaN or ±∞ when x or zh is infinite
+  return zh;
+}
+
+/** e^((x − m)/t) */
+function expScaled(x: number, m: number, t: number): number {
+  if (t === 1) return Math.exp(x - m);
+  const e = Math.exp(scaledLogit(x, m, t));
+  return e + e * logitLow;
+}
+
 /** Neumaier's compensated sum (improved Kahan–Babuška) of a float64 stream, kept in a tiny state. */
 class Sum {
   s = 0;
@@ -125,7 +155,7 @@ export const jsKernels: Kernels = {
       // Keep e in float64 for the sum; the store into a Float32Array output rounds it once.
       const sum = new Sum();
       for (let i = from; i < to; i++) {
-        const e = Math.exp((x[i]! - max) / temperature);
+        const e = expScaled(x[i]!, max, temperature);
         sum.add(e);
         out[i] = e;
       }
@@ -143,9 +173,13 @@ export const jsKernels: Kernels = {
         continue;
       }
       const sum = new Sum();
-      for (let i = from; i < to; i++) sum.add(Math.exp((x[i]! - max) / temperature));
+      for (let i = from; i < to; i++) sum.add(expScaled(x[i]!, max, temperature));
       const logSum = Math.log(sum.value);
-      for (let i = from; i < to; i++) out[i] = (x[i]! - max) / temperature - logSum;
+      if (temperature === 1) {
+        for (let i = from; i < to; i++) out[i] = x[i]! - max - logSum;
+      } else {
+        for (let i = from; i < to; i++) out[i] = scaledLogit(x[i]!, max, temperature) - logSum + logitLow;
+      }
     }
   },
 
