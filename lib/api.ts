@@ -67,7 +67,7 @@ export function makeApi(k: Kernels): Api {
     },
     softmaxJacobian(y, options) {
       const a = jacobianArgs(y, options);
-      if (a.x.length > 0) k.softmaxJacobian(a.x, a.out);
+      if (a.x.length > 0) k.softmaxJacobian(a.x, a.out, 0);
       return a.out as typeof y;
     },
   };

@@ -1,16 +1,18 @@
 // sigmax: the native SIMD backend when the addon loads, the pure-TypeScript one otherwise.
 // Environment overrides, read once here: SIGMAX_BACKEND=js|native, SIGMAX_ISA=scalar|sse2|avx2|avx512|neon.
 import { makeApi } from './api.js';
-import { jsKernels } from './js/kernels.js';
+import { type Executor, jsExecutor, makeAsyncApi } from './async.js';
+import { jsCore } from './js/kernels.js';
 import { loadNative } from './native.js';
-import type { Backend, Kernels } from './types.js';
+import type { Backend, Core } from './types.js';
 
 export type { Api } from './api.js';
+export type { AsyncApi, AsyncOptions } from './async.js';
 export type { Backend, FloatArray, IsaName, RowOptions, TemperatureOptions } from './types.js';
 
 const ISA_NAMES = ['scalar', 'sse2', 'avx2', 'avx512', 'neon'];
 
-function chooseBackend(): { kernels: Kernels; backend: Backend } {
+function chooseBackend(): { core: Core; executor: Executor; backend: Backend } {
   const want = process.env.SIGMAX_BACKEND ?? '';
   const isaCap = process.env.SIGMAX_ISA ?? '';
   if (want !== '' && want !== 'js' && want !== 'native') {
@@ -19,7 +21,7 @@ function chooseBackend(): { kernels: Kernels; backend: Backend } {
   if (isaCap !== '' && !ISA_NAMES.includes(isaCap)) {
     throw new Error(`sigmax: SIGMAX_ISA must be one of ${ISA_NAMES.join(', ')}, got '${isaCap}'`);
   }
-  const js = { kernels: jsKernels, backend: { kind: 'js', isa: 'js', isas: [] } as Backend };
+  const js = { core: jsCore, executor: jsExecutor(jsCore), backend: { kind: 'js', isa: 'js', isas: [] } as Backend };
   if (want === 'js') return js;
   let reason: unknown;
   try {
@@ -40,13 +42,9 @@ const chosen = chooseBackend();
 /** What runs: `{ kind: 'native' | 'js', isa, isas }`. */
 export const backend: Backend = Object.freeze({ ...chosen.backend, isas: Object.freeze([...chosen.backend.isas]) as Backend['isas'] });
 
-const api = makeApi(chosen.kernels);
-export const sigmoid = api.sigmoid;
-export const sigmoidDerivative = api.sigmoidDerivative;
-export const sigmoidBackward = api.sigmoidBackward;
-export const softmax = api.softmax;
-export const logSoftmax = api.logSoftmax;
-export const logSumExp = api.logSumExp;
-export const softmaxBackward = api.softmaxBackward;
-export const logSoftmaxBackward = api.logSoftmaxBackward;
-export const softmaxJacobian = api.softmaxJacobian;
+export const { sigmoid, sigmoidDerivative, sigmoidBackward, softmax, logSoftmax, logSumExp, softmaxBackward,
+  logSoftmaxBackward, softmaxJacobian } = makeApi(chosen.core);
+
+export const { sigmoidAsync, sigmoidDerivativeAsync, sigmoidBackwardAsync, softmaxAsync, logSoftmaxAsync,
+  logSumExpAsync, softmaxBackwardAsync, logSoftmaxBackwardAsync, softmaxJacobianAsync, setThreads,
+  getThreads } = makeAsyncApi(chosen.executor);

@@ -1,14 +1,17 @@
 // Loads the native addon (a prebuilt binary from prebuilds/ first, else build/Release) and selects its ISA.
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import type { Backend, IsaName, Kernels } from './types.js';
+import type { Executor } from './async.js';
+import type { Backend, Core, IsaName } from './types.js';
 
-interface Addon extends Kernels {
+interface Addon extends Core {
   /** Picks the best ISA this CPU offers, capped at `cap`; throws on an unknown or unavailable cap. */
   select(cap: string): { isa: IsaName; isas: IsaName[] };
 }
 
 export interface NativeBackend {
-  kernels: Kernels;
+  core: Core;
+  executor: Executor;
   backend: Backend;
 }
 
@@ -21,5 +24,13 @@ export function loadNative(isaCap: string): NativeBackend {
   const load = require('node-gyp-build') as (dir: string) => Addon;
   const addon = load(packageRoot);
   const { isa, isas } = addon.select(isaCap);
-  return { kernels: addon, backend: { kind: 'native', isa, isas } };
+  const asyncCalls = addon as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const executor: Executor = {
+    // `<name>Async` runs the same kernel on the libuv thread pool and resolves with its result.
+    call: (name, args) => asyncCalls[`${name}Async`]!(...args),
+    chunkElements: 1 << 20,
+    parallel: true,
+    defaultThreads: availableParallelism(),
+  };
+  return { core: addon, executor, backend: { kind: 'native', isa, isas } };
 }

@@ -39,5 +39,30 @@ export interface Kernels {
   logSumExp(x: FloatArray, out: FloatArray, cols: number): void;
   softmaxBackward(y: FloatArray, dy: FloatArray, out: FloatArray, cols: number): void;
   logSoftmaxBackward(y: FloatArray, dy: FloatArray, out: FloatArray, cols: number): void;
-  softmaxJacobian(y: FloatArray, out: FloatArray): void;
+  /** Rows [firstRow, firstRow + out.length / y.length) of the Jacobian of y, written to out. */
+  softmaxJacobian(y: FloatArray, out: FloatArray, firstRow: number): void;
 }
+
+/**
+ * Pieces of one row, so that a long row can be split across threads and recombined: the row-wise
+ * kernels are these, composed. Sums are returned as float64 numbers.
+ */
+export interface RowPieces {
+  /** max over x (a NaN in x may or may not make it NaN; the exp-sum then is NaN). x is not empty. */
+  rowMax(x: FloatArray): number;
+  /** Σ e^((x_i − m)/t), storing each term in y unless y is null. */
+  expSum(x: FloatArray, y: FloatArray | null, m: number, temperature: number): number;
+  /** y ·= s */
+  scale(y: FloatArray, s: number): void;
+  /** y_i = (x_i − m)/t − logSum */
+  logSoftmaxFinish(x: FloatArray, y: FloatArray, m: number, temperature: number, logSum: number): void;
+  dot(a: FloatArray, b: FloatArray): number;
+  sum(a: FloatArray): number;
+  /** dx_i = y_i·(dy_i − dot) */
+  softmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, dot: number): void;
+  /** dx_i = dy_i − e^(y_i)·total */
+  logSoftmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, total: number): void;
+}
+
+/** A backend's whole computing core. */
+export type Core = Kernels & RowPieces;

@@ -97,7 +97,7 @@ function resolveOut(
   return o;
 }
 
-function checkOptions(options: unknown): Record<string, unknown> {
+export function checkOptions(options: unknown): Record<string, unknown> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options) || ArrayBuffer.isView(options)) {
     throw new TypeError(`sigmax: options must be an object, got ${describe(options)}`);

@@ -1,9 +1,16 @@
 // The Node-API binding: adapts JavaScript typed arrays to the kernel table chosen at load.
 // Argument validation with user-facing messages lives in TypeScript (lib/validate.ts); this layer
 // re-checks only what memory safety needs (array types and lengths), cheaply, and never copies data.
+//
+// Every operation exists twice: `name(...)` runs on the calling thread, `nameAsync(...)` on the libuv
+// thread pool and returns a Promise, holding references to its arrays until it settles. The
+// TypeScript layer splits large inputs into several such calls (lib/async.ts).
 #include <napi.h>
 
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dispatch.h"
 #include "kernels.h"
@@ -18,50 +25,58 @@ struct Instance {
 };
 
 struct FloatView {
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
+  napi_typedarray_type type = napi_float32_array;
+  size_t length = 0;
+  void* data = nullptr;  // null for an argument passed as null (optional output)
 };
 
-void throwType(Napi::Env env, const std::string& what) {
-  Napi::TypeError::New(env, "sigmax native: " + what).ThrowAsJavaScriptException();
+/** What an operation does once its arguments are checked; returns its number result (or NaN). */
+struct Job {
+  std::function<double()> run;
+  bool returnsNumber = false;
+};
+
+constexpr size_t kMaxArgs = 6;
+
+/** The arguments of a call: `arrays` float typed arrays of one element type, then `numbers` numbers. */
+struct Args {
+  FloatView array[3];
+  double number[3] = {0, 0, 0};
+};
+
+bool fail(Napi::Env env, bool range, const std::string& what) {
+  const std::string message = "sigmax native: " + what;
+  if (range) {
+    Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
+  } else {
+    Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
+  }
+  return false;
 }
 
-void throwRange(Napi::Env env, const std::string& what) {
-  Napi::RangeError::New(env, "sigmax native: " + what).ThrowAsJavaScriptException();
-}
-
-/** info[0..count) as float typed arrays of one element type; false (with a pending exception) if not. */
-bool readArrays(const Napi::CallbackInfo& info, size_t count, FloatView* views) {
-  for (size_t i = 0; i < count; ++i) {
-    FloatView& v = views[i];
-    if (napi_get_typedarray_info(info.Env(), info[i], &v.type, &v.length, &v.data, nullptr, nullptr) != napi_ok ||
-        (v.type != napi_float32_array && v.type != napi_float64_array) || v.type != views[0].type) {
-      throwType(info.Env(), "argument " + std::to_string(i) + " must be a Float32Array or Float64Array like argument 0");
-      return false;
+/** Reads the arguments; the last array may be null when `lastMayBeNull`. */
+bool readArgs(const Napi::CallbackInfo& info, size_t arrays, size_t numbers, bool lastMayBeNull, Args* args) {
+  napi_env env = info.Env();
+  for (size_t i = 0; i < arrays; ++i) {
+    FloatView& v = args->array[i];
+    if (lastMayBeNull && i + 1 == arrays && info[i].IsNull()) {
+      v.type = args->array[0].type;
+      continue;
+    }
+    if (napi_get_typedarray_info(env, info[i], &v.type, &v.length, &v.data, nullptr, nullptr) != napi_ok ||
+        (v.type != napi_float32_array && v.type != napi_float64_array) || v.type != args->array[0].type) {
+      return fail(info.Env(), false, "argument " + std::to_string(i) + " must be a Float32Array or Float64Array like argument 0");
+    }
+  }
+  for (size_t i = 0; i < numbers; ++i) {
+    if (napi_get_value_double(env, info[arrays + i], &args->number[i]) != napi_ok) {
+      return fail(info.Env(), false, "argument " + std::to_string(arrays + i) + " must be a number");
     }
   }
   return true;
 }
 
-bool readCount(const Napi::CallbackInfo& info, size_t index, size_t* out) {
-  double v = -1;
-  if (napi_get_value_double(info.Env(), info[index], &v) != napi_ok || !(v >= 1) || v != static_cast<double>(static_cast<size_t>(v))) {
-    throwRange(info.Env(), "argument " + std::to_string(index) + " must be a positive integer");
-    return false;
-  }
-  *out = static_cast<size_t>(v);
-  return true;
-}
-
-const KernelTable* tableOf(const Napi::CallbackInfo& info) {
-  const Instance* instance = info.Env().GetInstanceData<Instance>();
-  if (instance == nullptr || instance->table == nullptr) {
-    Napi::Error::New(info.Env(), "sigmax native: select() must be called first").ThrowAsJavaScriptException();
-    return nullptr;
-  }
-  return instance->table;
-}
+bool isCount(double v) { return v >= 1 && v <= 9007199254740992.0 && v == static_cast<double>(static_cast<size_t>(v)); }
 
 template <typename T>
 const TypedKernels<T>& typed(const KernelTable* table);
@@ -70,138 +85,314 @@ const TypedKernels<float>& typed<float>(const KernelTable* table) { return table
 template <>
 const TypedKernels<double>& typed<double>(const KernelTable* table) { return table->f64; }
 
-/** Runs `call` with the element type of the arrays (float or double). */
-template <typename Call>
-void withType(const FloatView& v, const Call& call) {
-  if (v.type == napi_float32_array) {
-    call(float{});
+template <typename T>
+T* ptr(const FloatView& v) { return static_cast<T*>(v.data); }
+
+/**
+ * Builds a Job from `make(kernels, args)` for the element type of the arrays; `make` is a generic
+ * lambda returning the callable to run (void or a number).
+ */
+template <typename Make>
+void typedJob(const KernelTable* table, const Args& a, Job* job, Make make) {
+  if (a.array[0].type == napi_float32_array) {
+    auto run = make(typed<float>(table), float{});
+    job->run = [run]() { return static_cast<double>(run()); };
   } else {
-    call(double{});
+    auto run = make(typed<double>(table), double{});
+    job->run = [run]() { return static_cast<double>(run()); };
   }
 }
+
+/** Wraps a void call so that it "returns" 0 for typedJob. */
+#define SIGMAX_VOID(call) [=]() { call; return 0.0; }
+
+// ---- Operations: check the arguments, build the Job ----
+
+using Prepare = bool (*)(const Napi::CallbackInfo&, const KernelTable*, Job*);
 
 // sigmoid(x, out), sigmoidDerivative(x, out)
-template <template <typename> class Pick>
-Napi::Value Unary(const Napi::CallbackInfo& info) {
-  const KernelTable* table = tableOf(info);
-  FloatView v[2];
-  if (table == nullptr || !readArrays(info, 2, v)) return info.Env().Undefined();
-  if (v[1].length != v[0].length) {
-    throwRange(info.Env(), "out must have the length of x");
-    return info.Env().Undefined();
-  }
-  if (v[0].length == 0) return info.Env().Undefined();
-  withType(v[0], [&](auto zero) {
+template <bool kDerivative>
+bool prepareSigmoid(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  Args a;
+  if (!readArgs(info, 2, 0, false, &a)) return false;
+  if (a.array[1].length != a.array[0].length) return fail(info.Env(), true, "out must have the length of x");
+  typedJob(table, a, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
-    Pick<T>::get(typed<T>(table))(static_cast<const T*>(v[0].data), static_cast<T*>(v[1].data), v[0].length);
+    const auto kernel = kDerivative ? k.sigmoid_derivative : k.sigmoid;
+    const T* x = ptr<T>(a.array[0]);
+    T* y = ptr<T>(a.array[1]);
+    const size_t n = a.array[0].length;
+    return SIGMAX_VOID(if (n > 0) kernel(x, y, n));
   });
-  return info.Env().Undefined();
-}
-
-template <typename T> struct PickSigmoid { static auto get(const TypedKernels<T>& k) { return k.sigmoid; } };
-template <typename T> struct PickSigmoidDerivative { static auto get(const TypedKernels<T>& k) { return k.sigmoid_derivative; } };
-
-Napi::Value SigmoidBackward(const Napi::CallbackInfo& info) {
-  const KernelTable* table = tableOf(info);
-  FloatView v[3];
-  if (table == nullptr || !readArrays(info, 3, v)) return info.Env().Undefined();
-  if (v[1].length != v[0].length || v[2].length != v[0].length) {
-    throwRange(info.Env(), "y, dy and out must have one length");
-    return info.Env().Undefined();
-  }
-  if (v[0].length == 0) return info.Env().Undefined();
-  withType(v[0], [&](auto zero) {
-    using T = decltype(zero);
-    typed<T>(table).sigmoid_backward(static_cast<const T*>(v[0].data), static_cast<const T*>(v[1].data),
-                                     static_cast<T*>(v[2].data), v[0].length);
-  });
-  return info.Env().Undefined();
-}
-
-/** Checks that `cols` divides x's length; rows through `rows`. */
-bool readShape(const Napi::CallbackInfo& info, size_t colsIndex, const FloatView& x, size_t* rows, size_t* cols) {
-  if (!readCount(info, colsIndex, cols)) return false;
-  if (x.length % *cols != 0) {
-    throwRange(info.Env(), "cols must divide the input length");
-    return false;
-  }
-  *rows = x.length / *cols;
   return true;
 }
 
+// sigmoidBackward(y, dy, out)
+bool prepareSigmoidBackward(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  Args a;
+  if (!readArgs(info, 3, 0, false, &a)) return false;
+  const size_t n = a.array[0].length;
+  if (a.array[1].length != n || a.array[2].length != n) return fail(info.Env(), true, "y, dy and out must have one length");
+  typedJob(table, a, job, [&](const auto& k, auto zero) {
+    using T = decltype(zero);
+    const auto kernel = k.sigmoid_backward;
+    const T *y = ptr<T>(a.array[0]), *dy = ptr<T>(a.array[1]);
+    T* dx = ptr<T>(a.array[2]);
+    return SIGMAX_VOID(if (n > 0) kernel(y, dy, dx, n));
+  });
+  return true;
+}
+
+/** rows × cols = length of x, cols given as argument `index`. */
+bool shapeOf(const Napi::CallbackInfo& info, const FloatView& x, double cols, size_t* rows) {
+  if (!isCount(cols) || x.length % static_cast<size_t>(cols) != 0) {
+    return fail(info.Env(), true, "cols must be a positive integer dividing the input length");
+  }
+  *rows = x.length / static_cast<size_t>(cols);
+  return true;
+}
+
+bool isTemperature(double t) { return t > 0 && t - t == 0; }
+
 // softmax(x, out, cols, temperature), logSoftmax(...)
 template <bool kLog>
-Napi::Value SoftmaxLike(const Napi::CallbackInfo& info) {
-  const KernelTable* table = tableOf(info);
-  FloatView v[2];
-  size_t rows = 0, cols = 0;
-  if (table == nullptr || !readArrays(info, 2, v) || !readShape(info, 2, v[0], &rows, &cols)) return info.Env().Undefined();
-  double temperature = 0;
-  napi_get_value_double(info.Env(), info[3], &temperature);
-  if (v[1].length != v[0].length || !(temperature > 0) || temperature - temperature != 0) {
-    throwRange(info.Env(), "out must have the length of x and temperature must be finite and > 0");
-    return info.Env().Undefined();
-  }
-  withType(v[0], [&](auto zero) {
+bool prepareSoftmax(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  Args a;
+  size_t rows = 0;
+  if (!readArgs(info, 2, 2, false, &a) || !shapeOf(info, a.array[0], a.number[0], &rows)) return false;
+  if (a.array[1].length != a.array[0].length) return fail(info.Env(), true, "out must have the length of x");
+  if (!isTemperature(a.number[1])) return fail(info.Env(), true, "temperature must be finite and > 0");
+  typedJob(table, a, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
-    const auto kernel = kLog ? typed<T>(table).log_softmax : typed<T>(table).softmax;
-    kernel(static_cast<const T*>(v[0].data), static_cast<T*>(v[1].data), rows, cols, static_cast<T>(temperature));
+    const auto kernel = kLog ? k.log_softmax : k.softmax;
+    const T* x = ptr<T>(a.array[0]);
+    T* y = ptr<T>(a.array[1]);
+    const size_t cols = static_cast<size_t>(a.number[0]);
+    const T t = static_cast<T>(a.number[1]);
+    return SIGMAX_VOID(kernel(x, y, rows, cols, t));
   });
-  return info.Env().Undefined();
+  return true;
 }
 
 // logSumExp(x, out, cols): out has one element per row
-Napi::Value LogSumExp(const Napi::CallbackInfo& info) {
-  const KernelTable* table = tableOf(info);
-  FloatView v[2];
-  size_t rows = 0, cols = 0;
-  if (table == nullptr || !readArrays(info, 2, v) || !readShape(info, 2, v[0], &rows, &cols)) return info.Env().Undefined();
-  if (v[1].length != rows) {
-    throwRange(info.Env(), "out must have one element per row");
-    return info.Env().Undefined();
-  }
-  withType(v[0], [&](auto zero) {
+bool prepareLogSumExp(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  Args a;
+  size_t rows = 0;
+  if (!readArgs(info, 2, 1, false, &a) || !shapeOf(info, a.array[0], a.number[0], &rows)) return false;
+  if (a.array[1].length != rows) return fail(info.Env(), true, "out must have one element per row");
+  typedJob(table, a, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
-    typed<T>(table).logsumexp(static_cast<const T*>(v[0].data), static_cast<T*>(v[1].data), rows, cols);
+    const auto kernel = k.logsumexp;
+    const T* x = ptr<T>(a.array[0]);
+    T* out = ptr<T>(a.array[1]);
+    const size_t cols = static_cast<size_t>(a.number[0]);
+    return SIGMAX_VOID(kernel(x, out, rows, cols));
   });
-  return info.Env().Undefined();
+  return true;
 }
 
 // softmaxBackward(y, dy, out, cols), logSoftmaxBackward(...)
 template <bool kLog>
-Napi::Value BackwardLike(const Napi::CallbackInfo& info) {
-  const KernelTable* table = tableOf(info);
-  FloatView v[3];
-  size_t rows = 0, cols = 0;
-  if (table == nullptr || !readArrays(info, 3, v) || !readShape(info, 3, v[0], &rows, &cols)) return info.Env().Undefined();
-  if (v[1].length != v[0].length || v[2].length != v[0].length) {
-    throwRange(info.Env(), "y, dy and out must have one length");
-    return info.Env().Undefined();
-  }
-  withType(v[0], [&](auto zero) {
+bool prepareBackward(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  Args a;
+  size_t rows = 0;
+  if (!readArgs(info, 3, 1, false, &a) || !shapeOf(info, a.array[0], a.number[0], &rows)) return false;
+  const size_t n = a.array[0].length;
+  if (a.array[1].length != n || a.array[2].length != n) return fail(info.Env(), true, "y, dy and out must have one length");
+  typedJob(table, a, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
-    const auto kernel = kLog ? typed<T>(table).log_softmax_backward : typed<T>(table).softmax_backward;
-    kernel(static_cast<const T*>(v[0].data), static_cast<const T*>(v[1].data), static_cast<T*>(v[2].data), rows, cols);
+    const auto kernel = kLog ? k.log_softmax_backward : k.softmax_backward;
+    const T *y = ptr<T>(a.array[0]), *dy = ptr<T>(a.array[1]);
+    T* dx = ptr<T>(a.array[2]);
+    const size_t cols = static_cast<size_t>(a.number[0]);
+    return SIGMAX_VOID(kernel(y, dy, dx, rows, cols));
   });
-  return info.Env().Undefined();
+  return true;
 }
 
-// softmaxJacobian(y, out): out is k×k
-Napi::Value SoftmaxJacobian(const Napi::CallbackInfo& info) {
-  const KernelTable* table = tableOf(info);
-  FloatView v[2];
-  if (table == nullptr || !readArrays(info, 2, v)) return info.Env().Undefined();
-  const size_t k = v[0].length;
-  if (k != 0 && (v[1].length / k != k || v[1].length % k != 0)) {
-    throwRange(info.Env(), "out must have y.length squared elements");
-    return info.Env().Undefined();
+// softmaxJacobian(y, out, firstRow): rows [firstRow, firstRow + out.length / k) of the k×k Jacobian
+bool prepareJacobian(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  Args a;
+  if (!readArgs(info, 2, 1, false, &a)) return false;
+  const size_t k = a.array[0].length;
+  const double first = a.number[0];
+  const size_t rows = k == 0 ? 0 : a.array[1].length / k;
+  if (k == 0 || a.array[1].length % k != 0 || !(first >= 0) || first != static_cast<double>(static_cast<size_t>(first)) ||
+      static_cast<size_t>(first) + rows > k) {
+    return fail(info.Env(), true, "out must hold whole Jacobian rows within y.length");
   }
-  if (k == 0) return info.Env().Undefined();
-  withType(v[0], [&](auto zero) {
+  typedJob(table, a, job, [&](const auto& kt, auto zero) {
     using T = decltype(zero);
-    typed<T>(table).softmax_jacobian(static_cast<const T*>(v[0].data), static_cast<T*>(v[1].data), k);
+    const auto kernel = kt.softmax_jacobian_rows;
+    const T* y = ptr<T>(a.array[0]);
+    T* out = ptr<T>(a.array[1]);
+    const size_t from = static_cast<size_t>(first);
+    return SIGMAX_VOID(kernel(y, k, from, rows, out));
   });
-  return info.Env().Undefined();
+  return true;
+}
+
+// ---- Pieces of one long row ----
+
+// rowMax(x) → number
+bool prepareRowMax(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  Args a;
+  if (!readArgs(info, 1, 0, false, &a)) return false;
+  if (a.array[0].length == 0) return fail(info.Env(), true, "x must not be empty");
+  typedJob(table, a, job, [&](const auto& k, auto zero) {
+    using T = decltype(zero);
+    const auto kernel = k.row_max;
+    const T* x = ptr<T>(a.array[0]);
+    const size_t n = a.array[0].length;
+    return [=]() { return kernel(x, n); };
+  });
+  job->returnsNumber = true;
+  return true;
+}
+
+// expSum(x, y | null, m, temperature) → number
+bool prepareExpSum(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  Args a;
+  if (!readArgs(info, 2, 2, true, &a)) return false;
+  if (a.array[1].data != nullptr && a.array[1].length != a.array[0].length) return fail(info.Env(), true, "y must have the length of x");
+  if (!isTemperature(a.number[1])) return fail(info.Env(), true, "temperature must be finite and > 0");
+  typedJob(table, a, job, [&](const auto& k, auto zero) {
+    using T = decltype(zero);
+    const auto kernel = k.exp_sum;
+    const T* x = ptr<T>(a.array[0]);
+    T* y = ptr<T>(a.array[1]);
+    const size_t n = a.array[0].length;
+    const T m = static_cast<T>(a.number[0]), t = static_cast<T>(a.number[1]);
+    return [=]() { return kernel(x, y, n, m, t); };
+  });
+  job->returnsNumber = true;
+  return true;
+}
+
+// scale(y, s)
+bool prepareScale(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  Args a;
+  if (!readArgs(info, 1, 1, false, &a)) return false;
+  typedJob(table, a, job, [&](const auto& k, auto zero) {
+    using T = decltype(zero);
+    const auto kernel = k.scale;
+    T* y = ptr<T>(a.array[0]);
+    const size_t n = a.array[0].length;
+    const T s = static_cast<T>(a.number[0]);
+    return SIGMAX_VOID(kernel(y, n, s));
+  });
+  return true;
+}
+
+// logSoftmaxFinish(x, y, m, temperature, logSum)
+bool prepareLogSoftmaxFinish(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  Args a;
+  if (!readArgs(info, 2, 3, false, &a)) return false;
+  if (a.array[1].length != a.array[0].length) return fail(info.Env(), true, "y must have the length of x");
+  if (!isTemperature(a.number[1])) return fail(info.Env(), true, "temperature must be finite and > 0");
+  typedJob(table, a, job, [&](const auto& k, auto zero) {
+    using T = decltype(zero);
+    const auto kernel = k.log_softmax_finish;
+    const T* x = ptr<T>(a.array[0]);
+    T* y = ptr<T>(a.array[1]);
+    const size_t n = a.array[0].length;
+    const T m = static_cast<T>(a.number[0]), t = static_cast<T>(a.number[1]), logSum = static_cast<T>(a.number[2]);
+    return SIGMAX_VOID(kernel(x, y, n, m, t, logSum));
+  });
+  return true;
+}
+
+// dot(a, b) → number, sum(a) → number
+template <bool kDot>
+bool prepareSum(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  Args a;
+  if (!readArgs(info, kDot ? 2 : 1, 0, false, &a)) return false;
+  if (kDot && a.array[1].length != a.array[0].length) return fail(info.Env(), true, "a and b must have one length");
+  typedJob(table, a, job, [&](const auto& k, auto zero) {
+    using T = decltype(zero);
+    const auto dot = k.dot;
+    const auto sum = k.sum;
+    const T *x = ptr<T>(a.array[0]), *y = ptr<T>(a.array[1]);
+    const size_t n = a.array[0].length;
+    return [=]() { return kDot ? dot(x, y, n) : sum(x, n); };
+  });
+  job->returnsNumber = true;
+  return true;
+}
+
+// softmaxBackwardFinish(y, dy, dx, dot), logSoftmaxBackwardFinish(y, dy, dx, total)
+template <bool kLog>
+bool prepareBackwardFinish(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  Args a;
+  if (!readArgs(info, 3, 1, false, &a)) return false;
+  const size_t n = a.array[0].length;
+  if (a.array[1].length != n || a.array[2].length != n) return fail(info.Env(), true, "y, dy and dx must have one length");
+  typedJob(table, a, job, [&](const auto& k, auto zero) {
+    using T = decltype(zero);
+    const auto kernel = kLog ? k.log_softmax_backward_finish : k.softmax_backward_finish;
+    const T *y = ptr<T>(a.array[0]), *dy = ptr<T>(a.array[1]);
+    T* dx = ptr<T>(a.array[2]);
+    const T c = static_cast<T>(a.number[0]);
+    return SIGMAX_VOID(kernel(y, dy, dx, n, c));
+  });
+  return true;
+}
+
+// ---- Sync and async entry points ----
+
+const KernelTable* tableOf(Napi::Env env) {
+  const Instance* instance = env.GetInstanceData<Instance>();
+  if (instance == nullptr || instance->table == nullptr) {
+    Napi::Error::New(env, "sigmax native: select() must be called first").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return instance->table;
+}
+
+template <Prepare P>
+Napi::Value Sync(const Napi::CallbackInfo& info) {
+  const KernelTable* table = tableOf(info.Env());
+  Job job;
+  if (table == nullptr || !P(info, table, &job)) return info.Env().Undefined();
+  const double result = job.run();
+  return job.returnsNumber ? Napi::Number::New(info.Env(), result) : info.Env().Undefined();
+}
+
+/** Runs a Job on the libuv pool; its arguments stay referenced (alive) until the promise settles. */
+class Worker : public Napi::AsyncWorker {
+ public:
+  Worker(Napi::Env env, Job job, const Napi::CallbackInfo& info)
+      : Napi::AsyncWorker(env, "sigmax"), deferred_(Napi::Promise::Deferred::New(env)), job_(std::move(job)) {
+    for (size_t i = 0; i < info.Length() && i < kMaxArgs; ++i) {
+      if (info[i].IsObject()) refs_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
+    }
+  }
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { result_ = job_.run(); }
+  void OnOK() override {
+    deferred_.Resolve(job_.returnsNumber ? Napi::Number::New(Env(), result_) : Env().Undefined());
+  }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Job job_;
+  double result_ = 0;
+  std::vector<Napi::ObjectReference> refs_;
+};
+
+template <Prepare P>
+Napi::Value Async(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const KernelTable* table = tableOf(env);
+  Job job;
+  if (table == nullptr || !P(info, table, &job)) return env.Undefined();  // the pending exception is thrown
+  Worker* worker = new Worker(env, std::move(job), info);
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
 }
 
 // select(cap): picks the best available ISA, or `cap` itself when given ('' = no cap).
@@ -237,18 +428,33 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   return result;
 }
 
+template <Prepare P>
+void exportOp(Napi::Env env, Napi::Object exports, const char* name) {
+  exports.Set(name, Napi::Function::New(env, Sync<P>, name));
+  const std::string async = std::string(name) + "Async";
+  exports.Set(async, Napi::Function::New(env, Async<P>, async));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new Instance());
   exports.Set("select", Napi::Function::New(env, Select, "select"));
-  exports.Set("sigmoid", Napi::Function::New(env, Unary<PickSigmoid>, "sigmoid"));
-  exports.Set("sigmoidDerivative", Napi::Function::New(env, Unary<PickSigmoidDerivative>, "sigmoidDerivative"));
-  exports.Set("sigmoidBackward", Napi::Function::New(env, SigmoidBackward, "sigmoidBackward"));
-  exports.Set("softmax", Napi::Function::New(env, SoftmaxLike<false>, "softmax"));
-  exports.Set("logSoftmax", Napi::Function::New(env, SoftmaxLike<true>, "logSoftmax"));
-  exports.Set("logSumExp", Napi::Function::New(env, LogSumExp, "logSumExp"));
-  exports.Set("softmaxBackward", Napi::Function::New(env, BackwardLike<false>, "softmaxBackward"));
-  exports.Set("logSoftmaxBackward", Napi::Function::New(env, BackwardLike<true>, "logSoftmaxBackward"));
-  exports.Set("softmaxJacobian", Napi::Function::New(env, SoftmaxJacobian, "softmaxJacobian"));
+  exportOp<prepareSigmoid<false>>(env, exports, "sigmoid");
+  exportOp<prepareSigmoid<true>>(env, exports, "sigmoidDerivative");
+  exportOp<prepareSigmoidBackward>(env, exports, "sigmoidBackward");
+  exportOp<prepareSoftmax<false>>(env, exports, "softmax");
+  exportOp<prepareSoftmax<true>>(env, exports, "logSoftmax");
+  exportOp<prepareLogSumExp>(env, exports, "logSumExp");
+  exportOp<prepareBackward<false>>(env, exports, "softmaxBackward");
+  exportOp<prepareBackward<true>>(env, exports, "logSoftmaxBackward");
+  exportOp<prepareJacobian>(env, exports, "softmaxJacobian");
+  exportOp<prepareRowMax>(env, exports, "rowMax");
+  exportOp<prepareExpSum>(env, exports, "expSum");
+  exportOp<prepareScale>(env, exports, "scale");
+  exportOp<prepareLogSoftmaxFinish>(env, exports, "logSoftmaxFinish");
+  exportOp<prepareSum<true>>(env, exports, "dot");
+  exportOp<prepareSum<false>>(env, exports, "sum");
+  exportOp<prepareBackwardFinish<false>>(env, exports, "softmaxBackwardFinish");
+  exportOp<prepareBackwardFinish<true>>(env, exports, "logSoftmaxBackwardFinish");
   return exports;
 }
 

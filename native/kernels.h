@@ -20,7 +20,19 @@ struct TypedKernels {
   void (*logsumexp)(const T* x, T* out, size_t rows, size_t cols);  // out: one value per row
   void (*softmax_backward)(const T* y, const T* dy, T* dx, size_t rows, size_t cols);
   void (*log_softmax_backward)(const T* y, const T* dy, T* dx, size_t rows, size_t cols);
-  void (*softmax_jacobian)(const T* y, T* jacobian, size_t k);  // jacobian: k×k, row-major
+  // Rows [first_row, first_row + rows) of the k×k Jacobian of y, written to out (rows·k elements).
+  void (*softmax_jacobian_rows)(const T* y, size_t k, size_t first_row, size_t rows, T* out);
+
+  // Pieces of one row, so that a long row can be split across threads: the row-wise kernels above
+  // are these, composed. Sums come back in double (blocked, compensated).
+  T (*row_max)(const T* x, size_t n);  // a NaN in x may or may not make the result NaN
+  double (*exp_sum)(const T* x, T* y, size_t n, T m, T temperature);  // Σ e^((x−m)/t); stores the terms unless y is null
+  void (*scale)(T* y, size_t n, T s);                                 // y ·= s
+  void (*log_softmax_finish)(const T* x, T* y, size_t n, T m, T temperature, T log_sum);
+  double (*dot)(const T* a, const T* b, size_t n);
+  double (*sum)(const T* a, size_t n);
+  void (*softmax_backward_finish)(const T* y, const T* dy, T* dx, size_t n, T dot);
+  void (*log_softmax_backward_finish)(const T* y, const T* dy, T* dx, size_t n, T total);
 };
 
 struct KernelTable {

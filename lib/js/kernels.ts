@@ -2,7 +2,7 @@
 // Float32 results are computed in float64 and rounded once on store, so they are nearly correctly
 // rounded. Float64 results use error-free transformations (Dekker 1971; Ogita, Rump & Oishi 2005)
 // where plain float64 arithmetic would exceed the 2-ulp bound.
-import type { FloatArray, Kernels } from '../types.js';
+import type { Core, FloatArray, Kernels, RowPieces } from '../types.js';
 
 const SPLIT = 134217729; // 2^27 + 1, Veltkamp's splitting constant for float64
 
@@ -86,7 +86,7 @@ function expScaled(x: number, m: number, t: number): number {
 }
 
 /** Neumaier's compensated sum (improved Kahan–Babuška) of a float64 stream, kept in a tiny state. */
-class Sum {
+export class Sum {
   s = 0;
   c = 0;
   add(v: number): void {
@@ -99,8 +99,10 @@ class Sum {
   }
 }
 
+// Row pieces over index ranges [from, to): the row loops below call them without creating views.
+
 /** max of x[from, to) and whether a NaN occurs there. */
-function rowMax(x: FloatArray, from: number, to: number): { max: number; nan: boolean } {
+function maxAndNaN(x: FloatArray, from: number, to: number): { max: number; nan: boolean } {
   let max = -Infinity;
   let nan = false;
   for (let i = from; i < to; i++) {
@@ -122,9 +124,58 @@ function specialRow(x: FloatArray, out: FloatArray, from: number, to: number, na
   }
 }
 
-function specialLogSumExp(nan: boolean, max: number): number {
-  return nan ? NaN : max;
+/** Σ e^((x_i − m)/t) over [from, to), storing the terms in y unless it is null. */
+function expSum(x: FloatArray, y: FloatArray | null, from: number, to: number, m: number, t: number): number {
+  // Terms stay in float64 for the sum; the store into a Float32Array output rounds them once.
+  const sum = new Sum();
+  for (let i = from; i < to; i++) {
+    const e = expScaled(x[i]!, m, t);
+    sum.add(e);
+    if (y !== null) y[i] = e;
+  }
+  return sum.value;
 }
+
+function scale(y: FloatArray, from: number, to: number, s: number): void {
+  for (let i = from; i < to; i++) y[i] = y[i]! * s;
+}
+
+function logSoftmaxFinish(x: FloatArray, y: FloatArray, from: number, to: number, m: number, t: number, logSum: number): void {
+  if (t === 1) {
+    for (let i = from; i < to; i++) y[i] = x[i]! - m - logSum;
+  } else {
+    for (let i = from; i < to; i++) y[i] = scaledLogit(x[i]!, m, t) - logSum + logitLow;
+  }
+}
+
+/** Σ a_i·b_i over [from, to), or Σ b_i when a is null. */
+function sum(a: FloatArray | null, b: FloatArray, from: number, to: number): number {
+  const total = new Sum();
+  for (let i = from; i < to; i++) total.add(a === null ? b[i]! : a[i]! * b[i]!);
+  return total.value;
+}
+
+function softmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, from: number, to: number, dot: number): void {
+  for (let i = from; i < to; i++) dx[i] = y[i]! * (dy[i]! - dot);
+}
+
+function logSoftmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, from: number, to: number, total: number): void {
+  for (let i = from; i < to; i++) dx[i] = dy[i]! - Math.exp(y[i]!) * total;
+}
+
+export const jsPieces: RowPieces = {
+  rowMax(x) {
+    const { max, nan } = maxAndNaN(x, 0, x.length);
+    return nan ? NaN : max;
+  },
+  expSum: (x, y, m, t) => expSum(x, y, 0, x.length, m, t),
+  scale: (y, s) => scale(y, 0, y.length, s),
+  logSoftmaxFinish: (x, y, m, t, logSum) => logSoftmaxFinish(x, y, 0, x.length, m, t, logSum),
+  dot: (a, b) => sum(a, b, 0, a.length),
+  sum: (a) => sum(null, a, 0, a.length),
+  softmaxBackwardFinish: (y, dy, dx, dot) => softmaxBackwardFinish(y, dy, dx, 0, y.length, dot),
+  logSoftmaxBackwardFinish: (y, dy, dx, total) => logSoftmaxBackwardFinish(y, dy, dx, 0, y.length, total),
+};
 
 export const jsKernels: Kernels = {
   sigmoid(x, out) {
@@ -147,83 +198,53 @@ export const jsKernels: Kernels = {
   softmax(x, out, cols, temperature) {
     for (let from = 0; from < x.length; from += cols) {
       const to = from + cols;
-      const { max, nan } = rowMax(x, from, to);
-      if (nan || !Number.isFinite(max)) {
-        specialRow(x, out, from, to, nan, max, false);
-        continue;
-      }
-      // Keep e in float64 for the sum; the store into a Float32Array output rounds it once.
-      const sum = new Sum();
-      for (let i = from; i < to; i++) {
-        const e = expScaled(x[i]!, max, temperature);
-        sum.add(e);
-        out[i] = e;
-      }
-      const scale = 1 / sum.value;
-      for (let i = from; i < to; i++) out[i] = out[i]! * scale;
+      const { max, nan } = maxAndNaN(x, from, to);
+      if (nan || !Number.isFinite(max)) specialRow(x, out, from, to, nan, max, false);
+      else scale(out, from, to, 1 / expSum(x, out, from, to, max, temperature));
     }
   },
 
   logSoftmax(x, out, cols, temperature) {
     for (let from = 0; from < x.length; from += cols) {
       const to = from + cols;
-      const { max, nan } = rowMax(x, from, to);
-      if (nan || !Number.isFinite(max)) {
-        specialRow(x, out, from, to, nan, max, true);
-        continue;
-      }
-      const sum = new Sum();
-      for (let i = from; i < to; i++) sum.add(expScaled(x[i]!, max, temperature));
-      const logSum = Math.log(sum.value);
-      if (temperature === 1) {
-        for (let i = from; i < to; i++) out[i] = x[i]! - max - logSum;
-      } else {
-        for (let i = from; i < to; i++) out[i] = scaledLogit(x[i]!, max, temperature) - logSum + logitLow;
-      }
+      const { max, nan } = maxAndNaN(x, from, to);
+      if (nan || !Number.isFinite(max)) specialRow(x, out, from, to, nan, max, true);
+      else logSoftmaxFinish(x, out, from, to, max, temperature, Math.log(expSum(x, null, from, to, max, temperature)));
     }
   },
 
   logSumExp(x, out, cols) {
     for (let row = 0, from = 0; from < x.length; row++, from += cols) {
       const to = from + cols;
-      const { max, nan } = rowMax(x, from, to);
-      if (nan || !Number.isFinite(max)) {
-        out[row] = specialLogSumExp(nan, max);
-        continue;
-      }
-      const sum = new Sum();
-      for (let i = from; i < to; i++) sum.add(Math.exp(x[i]! - max));
-      out[row] = max + Math.log(sum.value);
+      const { max, nan } = maxAndNaN(x, from, to);
+      out[row] = nan ? NaN : Number.isFinite(max) ? max + Math.log(expSum(x, null, from, to, max, 1)) : max;
     }
   },
 
   softmaxBackward(y, dy, out, cols) {
     for (let from = 0; from < y.length; from += cols) {
-      const to = from + cols;
-      const dot = new Sum();
-      for (let i = from; i < to; i++) dot.add(dy[i]! * y[i]!);
-      const d = dot.value;
-      for (let i = from; i < to; i++) out[i] = y[i]! * (dy[i]! - d);
+      softmaxBackwardFinish(y, dy, out, from, from + cols, sum(dy, y, from, from + cols));
     }
   },
 
   logSoftmaxBackward(y, dy, out, cols) {
     for (let from = 0; from < y.length; from += cols) {
-      const to = from + cols;
-      const total = new Sum();
-      for (let i = from; i < to; i++) total.add(dy[i]!);
-      const s = total.value;
-      for (let i = from; i < to; i++) out[i] = dy[i]! - Math.exp(y[i]!) * s;
+      logSoftmaxBackwardFinish(y, dy, out, from, from + cols, sum(null, dy, from, from + cols));
     }
   },
 
-  softmaxJacobian(y, out) {
+  softmaxJacobian(y, out, firstRow) {
     const k = y.length;
-    for (let i = 0; i < k; i++) {
+    const rows = out.length / k;
+    for (let r = 0; r < rows; r++) {
+      const i = firstRow + r;
       const yi = y[i]!;
-      const row = i * k;
+      const row = r * k;
       for (let j = 0; j < k; j++) out[row + j] = -yi * y[j]!;
       out[row + i] = yi * (1 - yi);
     }
   },
 };
+
+/** The whole pure-TypeScript core. */
+export const jsCore: Core = { ...jsKernels, ...jsPieces };

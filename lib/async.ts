@@ -1,0 +1,301 @@
+// The …Async twins of the API: the same validation, then the work cut into calls that run off the
+// JavaScript thread (native: the libuv thread pool) or between turns of the event loop (pure TS).
+// Large inputs are split across `threads` concurrent chains of calls: element-wise ops by range,
+// row-wise ops by whole rows, and a few long rows by a parallel max/sum reduction followed by a
+// parallel finishing pass. Element-wise results are bit-for-bit those of the sync API.
+import type { Api } from './api.js';
+import { Sum } from './js/kernels.js';
+import type { Core, FloatArray, RowOptions, TemperatureOptions } from './types.js';
+import { binaryArgs, checkOptions, elementwiseArgs, jacobianArgs, rowArgs, rowBinaryArgs } from './validate.js';
+
+/** How one backend runs a single core call asynchronously. */
+export interface Executor {
+  /** Runs `core[name](...args)` and resolves with its result. */
+  call(name: keyof Core, args: unknown[]): Promise<unknown>;
+  /** Elements per call at most: bounds the delay of an abort and, for pure TS, each event-loop stall. */
+  chunkElements: number;
+  /** Whether concurrent calls run in parallel (native) or interleave on one thread (pure TS). */
+  parallel: boolean;
+  /** Default for `threads`. */
+  defaultThreads: number;
+}
+
+export interface AsyncOptions {
+  /** Aborting rejects the promise with an AbortError at the next chunk boundary. */
+  signal?: AbortSignal;
+  /** At most this many threads for this call (default: `getThreads()`). */
+  threads?: number;
+}
+
+/** Below this many elements per thread, splitting costs more than it gains. */
+const MIN_ELEMENTS_PER_THREAD = 1 << 16;
+
+export interface AsyncApi {
+  sigmoidAsync<T extends FloatArray>(x: T, out?: T, options?: AsyncOptions): Promise<T>;
+  sigmoidDerivativeAsync<T extends FloatArray>(x: T, out?: T, options?: AsyncOptions): Promise<T>;
+  sigmoidBackwardAsync<T extends FloatArray>(y: T, dy: T, out?: T, options?: AsyncOptions): Promise<T>;
+  softmaxAsync<T extends FloatArray>(x: T, options?: TemperatureOptions<T> & AsyncOptions): Promise<T>;
+  logSoftmaxAsync<T extends FloatArray>(x: T, options?: TemperatureOptions<T> & AsyncOptions): Promise<T>;
+  logSumExpAsync<T extends FloatArray>(x: T, options?: RowOptions<T> & AsyncOptions): Promise<T>;
+  softmaxBackwardAsync<T extends FloatArray>(y: T, dy: T, options?: RowOptions<T> & AsyncOptions): Promise<T>;
+  logSoftmaxBackwardAsync<T extends FloatArray>(y: T, dy: T, options?: RowOptions<T> & AsyncOptions): Promise<T>;
+  softmaxJacobianAsync<T extends FloatArray>(y: T, options?: { out?: T } & AsyncOptions): Promise<T>;
+  /** Sets the default thread count of the async functions (a positive integer). */
+  setThreads(threads: number): void;
+  /** The default thread count of the async functions. */
+  getThreads(): number;
+}
+
+function checkThreads(threads: unknown, name: string): number {
+  if (typeof threads !== 'number') throw new TypeError(`sigmax: ${name} must be a number, got ${typeof threads}`);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`sigmax: ${name} must be a positive integer, got ${threads}`);
+  }
+  return threads;
+}
+
+function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  const s = signal as AbortSignal;
+  if (typeof s !== 'object' || s === null || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function') {
+    throw new TypeError('sigmax: signal must be an AbortSignal');
+  }
+  return s;
+}
+
+function abortError(signal: AbortSignal): Error {
+  return new DOMException('sigmax: the operation was aborted', { name: 'AbortError', cause: signal.reason } as never);
+}
+
+/** A unit of work: one core call on views of the arrays. */
+type Task = () => Promise<unknown>;
+
+export function makeAsyncApi(ex: Executor): AsyncApi {
+  let defaultThreads = ex.defaultThreads;
+
+  /** Options common to all async functions; `options` is already known to be an object or undefined. */
+  function asyncOptions(options: unknown): { signal: AbortSignal | undefined; threads: number } {
+    const o = checkOptions(options);
+    const signal = checkSignal(o.signal);
+    const threads = o.threads === undefined ? defaultThreads : checkThreads(o.threads, 'threads');
+    if (signal?.aborted) throw abortError(signal);
+    return { signal, threads };
+  }
+
+  /** How many chains to run for `elements` of work: 1 for small work and for the pure-TS backend. */
+  function chainsFor(elements: number, threads: number): number {
+    if (!ex.parallel) return 1;
+    return Math.max(1, Math.min(threads, Math.floor(elements / MIN_ELEMENTS_PER_THREAD)));
+  }
+
+  /** Elements per task: at most a chunk, and small enough to give every chain work (a multiple of 64). */
+  function taskSize(elements: number, chains: number): number {
+    const even = Math.ceil(elements / chains / 64) * 64;
+    return Math.max(64, Math.min(ex.chunkElements, even));
+  }
+
+  /** Runs the tasks on `chains` concurrent chains; stops taking tasks once aborted, then rejects. */
+  async function run(tasks: Task[], chains: number, signal: AbortSignal | undefined): Promise<unknown[]> {
+    const results: unknown[] = new Array(tasks.length);
+    let next = 0;
+    const chain = async (): Promise<void> => {
+      while (next < tasks.length && !signal?.aborted) {
+        const i = next++;
+        results[i] = await tasks[i]!();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(chains, tasks.length) }, chain));
+    if (signal?.aborted) throw abortError(signal);
+    return results;
+  }
+
+  /** Tasks over [0, n) in pieces of `size` elements. */
+  function ranges(n: number, size: number, task: (from: number, to: number) => Task): Task[] {
+    const tasks: Task[] = [];
+    for (let from = 0; from < n; from += size) tasks.push(task(from, Math.min(n, from + size)));
+    return tasks;
+  }
+
+  async function elementwise(name: keyof Core, arrays: FloatArray[], out: FloatArray, options: unknown) {
+    const { signal, threads } = asyncOptions(options);
+    const n = out.length;
+    const chains = chainsFor(n, threads);
+    const call = (from: number, to: number): Task => () =>
+      ex.call(name, [...arrays.map((a) => a.subarray(from, to)), out.subarray(from, to)]);
+    await run(ranges(n, taskSize(n, chains), call), chains, signal);
+    return out;
+  }
+
+  /**
+   * Row-wise work: blocks of whole rows per task; or, for rows longer than a chunk or fewer than the
+   * chains, one row at a time with `longRow` (a parallel reduction in chunk-sized parts).
+   */
+  async function rowwise(
+    n: number,
+    cols: number,
+    options: unknown,
+    rowsTask: (firstRow: number, lastRow: number) => Task,
+    longRow: (row: number, parts: Array<[number, number]>, chains: number, signal?: AbortSignal) => Promise<void>,
+  ): Promise<void> {
+    const { signal, threads } = asyncOptions(options);
+    if (n === 0) return;
+    const rows = n / cols;
+    const chains = chainsFor(n, threads);
+    if (cols <= ex.chunkElements && rows >= chains) {
+      const rowsPerTask = Math.max(1, Math.min(Math.floor(ex.chunkElements / cols), Math.ceil(rows / chains)));
+      await run(ranges(rows, rowsPerTask, rowsTask), chains, signal);
+      return;
+    }
+    const size = taskSize(cols, chains);
+    const parts: Array<[number, number]> = [];
+    for (let from = 0; from < cols; from += size) parts.push([from, Math.min(cols, from + size)]);
+    for (let row = 0; row < rows; row++) {
+      if (signal?.aborted) throw abortError(signal);
+      await longRow(row, parts, chains, signal);
+    }
+  }
+
+  /** Σ of the numbers, compensated. */
+  const total = (values: unknown[]): number => {
+    const s = new Sum();
+    for (const v of values) s.add(v as number);
+    return s.value;
+  };
+  /** max of the parts' maxima; NaN if any is NaN. */
+  const maxOf = (values: unknown[]): number =>
+    (values as number[]).reduce((m, v) => (v !== v || m !== m ? NaN : v > m ? v : m), -Infinity);
+
+  /** The long-row protocol shared by softmax, logSoftmax and logSumExp. */
+  function softmaxLike(kind: 'softmax' | 'logSoftmax' | 'logSumExp') {
+    return async (x: FloatArray, out: FloatArray, cols: number, t: number, options: unknown) => {
+      const rowsTask = (r0: number, r1: number): Task => () =>
+        kind === 'logSumExp'
+          ? ex.call(kind, [x.subarray(r0 * cols, r1 * cols), out.subarray(r0, r1), cols])
+          : ex.call(kind, [x.subarray(r0 * cols, r1 * cols), out.subarray(r0 * cols, r1 * cols), cols, t]);
+      await rowwise(x.length, cols, options, rowsTask, async (row, parts, chains, signal) => {
+        const xr = x.subarray(row * cols, (row + 1) * cols);
+        const yr = kind === 'logSumExp' ? null : out.subarray(row * cols, (row + 1) * cols);
+        const each = (f: (from: number, to: number) => unknown[], name: keyof Core): Task[] =>
+          parts.map(([from, to]) => () => ex.call(name, f(from, to)));
+        const m = maxOf(await run(each((a, b) => [xr.subarray(a, b)], 'rowMax'), chains, signal));
+        if (!Number.isFinite(m)) {
+          // NaN, all −∞ or some +∞: the whole-row kernel applies the special-value rules.
+          await run([rowsTask(row, row + 1)], 1, signal);
+          return;
+        }
+        const store = kind === 'softmax';
+        const sums = await run(each((a, b) => [xr.subarray(a, b), store ? yr!.subarray(a, b) : null, m, t], 'expSum'), chains, signal);
+        const s = total(sums);
+        if (kind === 'logSumExp') {
+          out[row] = m + Math.log(s);
+        } else if (kind === 'softmax') {
+          await run(each((a, b) => [yr!.subarray(a, b), 1 / s], 'scale'), chains, signal);
+        } else {
+          await run(each((a, b) => [xr.subarray(a, b), yr!.subarray(a, b), m, t, Math.log(s)], 'logSoftmaxFinish'), chains, signal);
+        }
+      });
+      return out;
+    };
+  }
+
+  function backwardLike(kind: 'softmaxBackward' | 'logSoftmaxBackward') {
+    return async (y: FloatArray, dy: FloatArray, out: FloatArray, cols: number, options: unknown) => {
+      const span = (a: FloatArray, r0: number, r1: number) => a.subarray(r0 * cols, r1 * cols);
+      const rowsTask = (r0: number, r1: number): Task => () =>
+        ex.call(kind, [span(y, r0, r1), span(dy, r0, r1), span(out, r0, r1), cols]);
+      await rowwise(y.length, cols, options, rowsTask, async (row, parts, chains, signal) => {
+        const [yr, dyr, dxr] = [y, dy, out].map((a) => span(a, row, row + 1)) as [FloatArray, FloatArray, FloatArray];
+        const each = (f: (from: number, to: number) => unknown[], name: keyof Core): Task[] =>
+          parts.map(([from, to]) => () => ex.call(name, f(from, to)));
+        const reduce = kind === 'softmaxBackward'
+          ? each((a, b) => [yr.subarray(a, b), dyr.subarray(a, b)], 'dot')
+          : each((a, b) => [dyr.subarray(a, b)], 'sum');
+        const c = total(await run(reduce, chains, signal));
+        const finish = kind === 'softmaxBackward' ? 'softmaxBackwardFinish' : 'logSoftmaxBackwardFinish';
+        await run(each((a, b) => [yr.subarray(a, b), dyr.subarray(a, b), dxr.subarray(a, b), c], finish), chains, signal);
+      });
+      return out;
+    };
+  }
+
+  const softmax = softmaxLike('softmax');
+  const logSoftmax = softmaxLike('logSoftmax');
+  const logSumExp = softmaxLike('logSumExp');
+  const softmaxBackward = backwardLike('softmaxBackward');
+  const logSoftmaxBackward = backwardLike('logSoftmaxBackward');
+
+  const api: AsyncApi = {
+    async sigmoidAsync(x, out, options) {
+      const a = elementwiseArgs(x, out);
+      return (await elementwise('sigmoid', [a.x], a.out, options)) as typeof x;
+    },
+    async sigmoidDerivativeAsync(x, out, options) {
+      const a = elementwiseArgs(x, out);
+      return (await elementwise('sigmoidDerivative', [a.x], a.out, options)) as typeof x;
+    },
+    async sigmoidBackwardAsync(y, dy, out, options) {
+      const a = binaryArgs(y, dy, out);
+      return (await elementwise('sigmoidBackward', [a.y, a.dy], a.out, options)) as typeof y;
+    },
+    async softmaxAsync(x, options) {
+      const a = rowArgs(x, options, 'rows', true);
+      return (await softmax(a.x, a.out, a.cols, a.temperature, options)) as typeof x;
+    },
+    async logSoftmaxAsync(x, options) {
+      const a = rowArgs(x, options, 'rows', true);
+      return (await logSoftmax(a.x, a.out, a.cols, a.temperature, options)) as typeof x;
+    },
+    async logSumExpAsync(x, options) {
+      const a = rowArgs(x, options, 'perRow', false);
+      return (await logSumExp(a.x, a.out, a.cols, 1, options)) as typeof x;
+    },
+    async softmaxBackwardAsync(y, dy, options) {
+      const a = rowBinaryArgs(y, dy, options);
+      return (await softmaxBackward(a.y, a.dy, a.out, a.cols, options)) as typeof y;
+    },
+    async logSoftmaxBackwardAsync(y, dy, options) {
+      const a = rowBinaryArgs(y, dy, options);
+      return (await logSoftmaxBackward(a.y, a.dy, a.out, a.cols, options)) as typeof y;
+    },
+    async softmaxJacobianAsync(y, options) {
+      const a = jacobianArgs(y, options);
+      const { signal, threads } = asyncOptions(options);
+      const k = a.x.length;
+      const chains = chainsFor(k * k, threads);
+      const rowsPerTask = Math.max(1, Math.min(Math.floor(ex.chunkElements / Math.max(k, 1)), Math.ceil(k / chains)));
+      const task = (r0: number, r1: number): Task => () => ex.call('softmaxJacobian', [a.x, a.out.subarray(r0 * k, r1 * k), r0]);
+      await run(ranges(k, rowsPerTask, task), chains, signal);
+      return a.out as typeof y;
+    },
+    setThreads(threads) {
+      defaultThreads = checkThreads(threads, 'threads');
+    },
+    getThreads: () => defaultThreads,
+  };
+  return api;
+}
+
+/** Yields to the event loop (after pending I/O), then runs `f`. */
+const nextTurn: (f: () => void) => void =
+  typeof setImmediate === 'function' ? (f) => setImmediate(f) : (f) => setTimeout(f, 0);
+
+/** The pure-TypeScript executor: each call runs on this thread after yielding to the event loop. */
+export function jsExecutor(core: Core): Executor {
+  return {
+    call: (name, args) =>
+      new Promise((resolve, reject) =>
+        nextTurn(() => {
+          try {
+            resolve((core[name] as (...a: unknown[]) => unknown)(...args));
+          } catch (err) {
+            reject(err);
+          }
+        }),
+      ),
+    chunkElements: 1 << 15,
+    parallel: false,
+    defaultThreads: 1,
+  };
+}
+
+export type { Api };
