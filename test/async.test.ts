@@ -92,7 +92,8 @@ describe('async results equal the sync API', () => {
               // against the size of what each dx_i is made of (it may cancel to ~0).
               const bound = p === 'f32' ? 2e-5 : 2e-13;
               const scale = backwardScale(f.name, x, dy!, cols!);
-              const worst = got.reduce((w, v, i) => Math.max(w, Math.abs(v - expected[i]!) / scale[i]!), 0);
+              let worst = 0;
+              for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!) / scale[i]!);
               expect(worst, `n=${n} cols=${cols} threads=${threads}`).toBeLessThanOrEqual(bound);
             } else {
               // Parallel partial sums may round differently: twice the float32 bound / 1e-13 (f64).
