@@ -5,23 +5,10 @@
 #include <emmintrin.h>
 
 #include "kernels.h"
+#include "tail_buffer.h"
 
 namespace sigmax {
 namespace {
-
-template <class T, class R, size_t N>
-inline R loadThroughBuffer(const T* p, size_t n, T fill, R (*load)(const T*)) {
-  T buffer[N];
-  for (size_t i = 0; i < N; ++i) buffer[i] = i < n ? p[i] : fill;
-  return load(buffer);
-}
-
-template <class T, class R, size_t N>
-inline void storeThroughBuffer(T* p, R v, size_t n, void (*store)(T*, R)) {
-  T buffer[N];
-  store(buffer, v);
-  for (size_t i = 0; i < n; ++i) p[i] = buffer[i];
-}
 
 struct F32 {
   using T = float;
