@@ -129,16 +129,21 @@ function summaryLine(op: string, s: Summary, sx: Sigmax, threads: number): strin
 
 let signalsInstalled = false;
 
-/** Ctrl-C or kill: delete the temporary output file, then exit as the signal would. */
+/**
+ * Ctrl-C or kill: delete the temporary output file, then die of the same signal (the default action,
+ * re-raised), so the exit status says so and a reader thread blocked on a pipe cannot delay it.
+ */
 function installSignalHandlers(): void {
   if (signalsInstalled) return;
   signalsInstalled = true;
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-    process.on(sig, () => {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const handler = () => {
       activeSink?.abort();
-      processIo.err(`sigmax: interrupted (${sig}); no output written`);
-      process.exit(code);
-    });
+      processIo.err(`sigmax: interrupted (${sig}); no output file written`);
+      process.removeListener(sig, handler);
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, handler);
   }
 }
 

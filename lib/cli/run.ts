@@ -288,7 +288,7 @@ async function stream(o: RunOptions, sx: Sigmax, plan: Plan, source: Source, sin
   // Three buffers let a read, a computation and a write overlap; a single row larger than the chunk
   // size gets one buffer (memory stays one row).
   const ring = unitBytes > o.chunkSize ? 1 : 3;
-  const bufs = Array.from({ length: ring }, () => new Uint8Array(chunkBytes));
+  const bufs = Array.from({ length: ring }, () => new Uint8Array(source.wantsShared ? new SharedArrayBuffer(chunkBytes) : new ArrayBuffer(chunkBytes)));
   const rowsPerChunk = cols ? (unitsPerChunk * unit) / cols : 0;
   const outBufs =
     o.op === 'logsumexp'
