@@ -7,8 +7,12 @@
 // Exits non-zero if any path failed, or if the native addon could not be loaded (no ISA offered)
 // unless SIGMAX_ALLOW_JS_ONLY=1.
 //
+// After the vitest paths, the `kernels` path runs the C++ differential test of every kernel table
+// (scripts/test-kernels.sh --quick): on a CPU without AVX-512 it is what runs the AVX-512 kernels,
+// through SIMDe. It needs Linux with bash and g++ (it installs Debian's libsimde-dev if missing).
+//
 // Environment:
-//   SIGMAX_TEST_PATHS=js,avx2   run only these paths (names: js and ISA names)
+//   SIGMAX_TEST_PATHS=js,avx2   run only these paths (names: js, ISA names, kernels)
 //   SIGMAX_ALLOW_JS_ONLY=1      do not fail when the native addon is unavailable
 // Arguments are passed on to vitest, e.g. `node test/run-all.mjs test/errors.test.ts`.
 import { spawnSync } from 'node:child_process';
@@ -45,7 +49,12 @@ const isas = Array.isArray(backend.isas) ? backend.isas : [];
 console.log(`run-all: default backend ${JSON.stringify(backend)}`);
 
 // 2. The paths to run.
-let paths = [...isas.map((isa) => ({ name: isa, env: { SIGMAX_ISA: isa } })), { name: 'js', env: { SIGMAX_BACKEND: 'js' } }];
+const kernelsPath = process.platform === 'linux' ? [{ name: 'kernels', env: {}, command: ['bash', ['scripts/test-kernels.sh', '--quick']] }] : [];
+let paths = [
+  ...isas.map((isa) => ({ name: isa, env: { SIGMAX_ISA: isa } })),
+  { name: 'js', env: { SIGMAX_BACKEND: 'js' } },
+  ...kernelsPath,
+];
 const only = (process.env.SIGMAX_TEST_PATHS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 if (only.length > 0) {
   const unknown = only.filter((n) => !paths.some((p) => p.name === n));
@@ -61,6 +70,10 @@ if (only.length > 0) {
 const extraArgs = process.argv.slice(2);
 const results = [];
 for (const path of paths) {
+  if (path.command) {
+    results.push(runCommandPath(path));
+    continue;
+  }
   const report = join(tmpdir(), `sigmax-vitest-${process.pid}-${path.name}.json`);
   rmSync(report, { force: true });
   console.log(`\n===== path ${path.name} (${Object.entries(path.env).map(([k, v]) => `${k}=${v}`).join(' ')}) =====`);
@@ -92,6 +105,24 @@ for (const path of paths) {
     note = ` (no report: vitest exited with ${run.status ?? run.signal})`;
   }
   results.push({ name: path.name, passed, failed, skipped, seconds, note });
+}
+
+/** A path that is a command printing its own `N passed, M failed` line last. */
+function runCommandPath(path) {
+  console.log(`\n===== path ${path.name} (${path.command[0]} ${path.command[1].join(' ')}) =====`);
+  const started = Date.now();
+  const run = spawnSync(path.command[0], path.command[1], { cwd: root, env: baseEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stdout.write(run.stdout ?? '');
+  const seconds = (Date.now() - started) / 1000;
+  const counts = [...(run.stdout ?? '').matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
+  const passed = counts ? Number(counts[1]) : 0;
+  let failed = counts ? Number(counts[2]) : 0;
+  let note = '';
+  if (run.status !== 0 && failed === 0) {
+    failed = 1;
+    note = ` (exited with ${run.status ?? run.signal})`;
+  }
+  return { name: path.name, passed, failed, skipped: 0, seconds, note };
 }
 
 // 4. Summary.
