@@ -99,7 +99,11 @@ function scan(argv: string[], specs: Spec[], context: string): { opts: Map<strin
     if (spec.takesValue) {
       let value = inline;
       if (value === undefined) {
-        if (i + 1 >= argv.length) throw new UsageError(`option --${spec.name} needs a value`);
+        const next = argv[i + 1];
+        // The next word is a value unless it looks like another option ('-' and negative numbers are values).
+        if (next === undefined || (next.startsWith('-') && next !== '-' && !/^-[\d.]/.test(next))) {
+          throw new UsageError(`option --${spec.name} needs a value`);
+        }
         value = argv[++i]!;
       }
       opts.set(spec.name, value);

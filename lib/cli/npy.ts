@@ -38,6 +38,7 @@ export const DTYPE_NAME: Record<DType, string> = { f32: 'float32', f64: 'float64
  * (= offset of the data). Throws NpyError on a bad magic or an unknown version.
  */
 export function npyHeaderLength(pre: Uint8Array): number {
+  if (pre.length === 0) throw new NpyError('the file is empty, not a .npy file');
   if (pre.length < 10 || !MAGIC.every((b, i) => pre[i] === b)) {
     if (pre.length < 10 && MAGIC.slice(0, pre.length).every((b, i) => pre[i] === b)) {
       throw new NpyError(`truncated .npy header: the file ends after ${pre.length} bytes`);

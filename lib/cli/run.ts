@@ -89,15 +89,11 @@ async function readNpyHeader(source: Source): Promise<ReturnType<typeof parseNpy
 
 async function readNpyHeaderOf(source: Source): Promise<ReturnType<typeof parseNpyHeader>> {
   const pre = new Uint8Array(NPY_PREAMBLE);
-  const n = await source.read(pre, 0, 10);
-  if (n === 0) throw new NpyError(`${source.name} is empty, not a .npy file`);
-  let len = npyHeaderLength(pre.subarray(0, n));
-  let have = n;
-  if (pre[6] !== 1) {
-    // versions 2.0/3.0: a 4-byte header length
-    have += await source.read(pre, have, NPY_PREAMBLE - have);
-    len = npyHeaderLength(pre.subarray(0, have));
-  }
+  let have = await source.read(pre, 0, 10);
+  if (have === 0) throw new NpyError(`${source.name} is empty, not a .npy file`);
+  // versions 2.0/3.0 have a 4-byte header length
+  if (have === 10 && (pre[6] === 2 || pre[6] === 3)) have += await source.read(pre, have, NPY_PREAMBLE - have);
+  const len = npyHeaderLength(pre.subarray(0, have));
   if (len < have + 2) throw new NpyError(`corrupt .npy header: its declared length (${len} bytes) is too small`);
   const header = new Uint8Array(len);
   header.set(pre.subarray(0, have));
