@@ -29,10 +29,12 @@ export function topK(p: FloatArray, rows: number, cols: number, k: number, out: 
       }
     } else {
       let n = 0; // entries in the top list so far (sorted, best first)
+      let worst = NaN; // val[k - 1] once the list is full
       for (let j = 0; j < cols; j++) {
         const v = p[base + j]!;
-        // v goes in if the list is not full yet, or it beats the last entry (strictly: ties keep the lower index).
-        if (n === k && !(v > val[k - 1]! || (Number.isNaN(val[k - 1]!) && !Number.isNaN(v)))) continue;
+        // Full list: v goes in only if it beats the last entry (strictly: ties keep the lower index;
+        // a number beats NaN). This test is all most elements ever see.
+        if (n === k && !(v > worst) && !(worst !== worst && v === v)) continue;
         let at = n < k ? n : k - 1;
         while (at > 0 && (v > val[at - 1]! || (Number.isNaN(val[at - 1]!) && !Number.isNaN(v)))) {
           idx[at] = idx[at - 1]!;
@@ -42,6 +44,7 @@ export function topK(p: FloatArray, rows: number, cols: number, k: number, out: 
         idx[at] = j;
         val[at] = v;
         if (n < k) n++;
+        if (n === k) worst = val[k - 1]!;
       }
     }
     const o = r * k * 2;
