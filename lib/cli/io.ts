@@ -35,6 +35,7 @@ export function describeFsError(err: unknown, what: string): string {
     EEXIST: 'file exists',
     EINVAL: 'invalid argument',
     EPIPE: 'broken pipe',
+    EBADF: 'not open',
   };
   const cause = (e && e.code && causes[e.code]) ?? (e && e.message) ?? String(err);
   return `${what}: ${cause}`;
@@ -203,7 +204,13 @@ export function openSource(input: string): Source {
     // tty.isatty, not process.stdin: creating that stream would make a pipe non-blocking.
     if (tty.isatty(0)) throw new CliError('refusing to read binary data from a terminal: pipe or redirect a file into stdin, or name the input file', 2);
     // A file redirected into stdin: sequential reads from its current position. A pipe: the reader thread.
-    if (fs.fstatSync(0).isFile()) return new FdSource('stdin', 0, undefined, false, false);
+    let st: fs.Stats;
+    try {
+      st = fs.fstatSync(0);
+    } catch (err) {
+      throw new CliError(describeFsError(err, 'cannot read stdin'));
+    }
+    if (st.isFile()) return new FdSource('stdin', 0, undefined, false, false);
     return new PipeSource('stdin', 0, undefined);
   }
   let fd: number;
