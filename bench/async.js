@@ -207,8 +207,18 @@ async function benchSpeedup(big, bigOut) {
       { name: 't1', fn: () => run(1) },
       { name: 't2', fn: () => run(2) },
     ];
+    if (addon) {
+      // What one native call per thread (no chunking, no hand-off between chunks) reaches: two raw addon
+      // calls on the halves (row-aligned). Measurement only: lib/async.ts cuts the work into ≤ 2^20-element
+      // tasks, each a round trip through the event loop.
+      const h = c.op === 'sigmoid' ? c.n / 2 : Math.floor(c.n / c.cols / 2) * c.cols;
+      const half = (a, b) => c.op === 'sigmoid'
+        ? addon.sigmoidAsync(x.subarray(a, b), y.subarray(a, b))
+        : addon.softmaxAsync(x.subarray(a, b), y.subarray(a, b), c.cols, 1);
+      variants.push({ name: 'raw2', fn: () => Promise.all([half(0, h), half(h, c.n)]) });
+    }
     for (const v of variants) await v.fn(); // warm-up
-    const s = { sync: [], t1: [], t2: [], ceilingOne: [], ceilingTwo: [] };
+    const s = { sync: [], t1: [], t2: [], raw2: [], ceilingOne: [], ceilingTwo: [] };
     // The ceiling's workers run at 5e6 (softmax) / 5e5 (sigmoid in cache) / 2.5e7 (DRAM) elements each.
     const ceilingN = c.n === 1e8 ? 5e7 : c.n;
     for (let r = 0; r < REPEATS; r++) {
@@ -231,6 +241,8 @@ async function benchSpeedup(big, bigOut) {
       speedup: summary(speedup),
       ceiling: summary(ceilingRatio),
       ofCeiling: summary(ratios(speedup, ceilingRatio)),
+      raw2Ms: addon ? summary(s.raw2) : null,
+      raw2Speedup: addon ? summary(ratios(s.t1, s.raw2)) : null,
       gbPerSecT2: summary(s.t2.map((ms) => (c.n * 8) / (ms * 1e6))),
       samples: s,
     });
@@ -300,7 +312,18 @@ async function benchOverhead() {
     softmax: summary(medians['softmaxAsync 1×1000'].map((v, i) => v - medians['softmax sync 1×1000'][i])),
     pureTsSigmoid: summary(medians['pure-TS sigmoidAsync'].map((v, i) => v - medians['pure-TS sigmoid sync'][i])),
   };
-  return { n, callsPerRepeat: calls, medianUs: result, overheadUs: overhead, samples: medians };
+  // Per-call cost with 64 calls in flight (thread wake-ups amortised): the CPU the async path itself costs.
+  const K = 64;
+  const batched = [
+    { name: 'sigmoid sync', fn: async () => { for (let i = 0; i < K; i++) sigmax.sigmoid(x, y); } },
+    { name: 'sigmoidAsync', fn: () => Promise.all(Array.from({ length: K }, () => sigmax.sigmoidAsync(x, y))) },
+    addon && { name: 'addon sigmoidAsync (raw)', fn: () => Promise.all(Array.from({ length: K }, () => addon.sigmoidAsync(x, y))) },
+    { name: 'softmaxAsync 1×1000', fn: () => Promise.all(Array.from({ length: K }, () => sigmax.softmaxAsync(x, { out: y }))) },
+    { name: 'crypto.randomFill 16 B', fn: () => Promise.all(Array.from({ length: K }, () => new Promise((r) => crypto.randomFill(tiny, r)))) },
+  ].filter(Boolean);
+  const b = await interleaved(batched, QUICK ? 10 : 30, 3);
+  const inFlightUs = Object.fromEntries(Object.entries(b).map(([k, v]) => [k, summary(v.map((ms) => (ms * 1e3) / K))]));
+  return { n, callsPerRepeat: calls, medianUs: result, overheadUs: overhead, inFlight: K, inFlightUs, samples: medians, inFlightSamples: b };
 }
 
 // ── (d) the 2-thread crossover ──
@@ -414,13 +437,13 @@ async function main() {
 
   console.log('\n## (b) 2 threads vs 1 thread (async; target ≥ 1.7× for the first two)\n');
   const speed = await benchSpeedup(big, bigOut);
-  console.log('| case | sync (ms) | async 1 thread (ms) | async 2 threads (ms) | speedup 1→2 (paired) | machine ceiling 1→2 (sync kernel on 2 worker threads) | GB/s at 2 threads (in+out) | target |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---|');
+  console.log('| case | sync (ms) | async 1 thread (ms) | async 2 threads (ms) | speedup 1→2 (paired) | machine ceiling 1→2 (sync kernel on 2 worker threads) | 2 raw native calls, one per thread: ms (vs async 1 thread) | GB/s at 2 threads (in+out) | target |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of speed) {
     const t = r.target ? `${mark(r.speedup.median >= r.target)} (≥ ${r.target}×)` : 'none (memory-bound: reported)';
     console.log(
       `| ${r.name} | ${spread(r.syncMs)} | ${spread(r.t1Ms)} | ${spread(r.t2Ms)} | ${spread(r.speedup)}× | ` +
-        `${spread(r.ceiling)}× | ${spread(r.gbPerSecT2)} | ${t} |`,
+        `${spread(r.ceiling)}× | ${r.raw2Ms ? `${spread(r.raw2Ms)} (${spread(r.raw2Speedup)}×)` : 'n/a'} | ${spread(r.gbPerSecT2)} | ${t} |`,
     );
   }
   console.log('\nThe ceiling runs the same kernel flat out on two worker threads (no thread-pool hand-offs), in the same');
@@ -435,6 +458,10 @@ async function main() {
   console.log(`sigmoidAsync − sigmoid: ${spread(over.overheadUs.sigmoid)} µs → ${mark(over.overheadUs.sigmoid.median <= 20)} (≤ 20 µs)`);
   console.log(`softmaxAsync − softmax: ${spread(over.overheadUs.softmax)} µs → ${mark(over.overheadUs.softmax.median <= 20)} (≤ 20 µs)`);
   console.log(`pure-TS sigmoidAsync − sigmoid: ${spread(over.overheadUs.pureTsSigmoid)} µs (one event-loop turn per call)`);
+  console.log(`\nThe same calls ${over.inFlight} at a time (thread wake-ups amortised), µs per call:\n`);
+  console.log('| call | µs per call |');
+  console.log('|---|---:|');
+  for (const [k, v] of Object.entries(over.inFlightUs)) console.log(`| ${k} | ${spread(v)} |`);
 
   console.log('\n## (d) small-input crossover: one call on 1 thread vs two concurrent half-size calls\n');
   const cross = await benchCrossover();
