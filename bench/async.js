@@ -328,7 +328,20 @@ async function benchOverhead() {
 
 // ── (d) the 2-thread crossover ──
 
+/** The machine's 1→2-thread scaling on sigmoid f32 (5e5 elements per worker), `times` samples. */
+async function ceilingNow(times) {
+  const workers = scalingWorkers();
+  const out = [];
+  for (let i = 0; i < times; i++) {
+    const m = await workers.measure('sigmoid', 1e6, undefined, 100);
+    out.push(m.two / m.one);
+  }
+  await workers.close();
+  return out;
+}
+
 async function benchCrossover() {
+  const ceilingBefore = await ceilingNow(3);
   const results = [];
   const sigmoidSizes = [];
   for (let e = 12; e <= 21; e++) sigmoidSizes.push(2 ** e);
@@ -390,7 +403,13 @@ async function benchCrossover() {
     }
     return at;
   };
-  return { rows: results, crossover: { sigmoid: crossover('sigmoid'), softmax: crossover('softmax') } };
+  const ceilingAfter = await ceilingNow(3);
+  return {
+    rows: results,
+    crossover: { sigmoid: crossover('sigmoid'), softmax: crossover('softmax') },
+    ceiling: summary([...ceilingBefore, ...ceilingAfter]),
+    ceilingSamples: { before: ceilingBefore, after: ceilingAfter },
+  };
 }
 
 // ── report ──
@@ -448,6 +467,11 @@ async function main() {
   }
   console.log('\nThe ceiling runs the same kernel flat out on two worker threads (no thread-pool hand-offs), in the same');
   console.log('repeats: what this shared machine gave two threads at that moment.');
+  for (const r of speed) {
+    if (r.ceiling.median < 1.6) {
+      console.log(`WARNING: ${r.name}: the machine itself scaled only ${fmt(r.ceiling.median)}× (another tenant held a core); the speedup says nothing about sigmax.`);
+    }
+  }
 
   console.log('\n## (c) async overhead on a 1e3-element f32 call (median per-call µs; target ≤ 20 µs)\n');
   const over = await benchOverhead();
@@ -481,6 +505,8 @@ async function main() {
         `${at ? ` (${at / 2} elements per thread)` : ''}; lib/async.ts splits from n = ${lib2} (2^16 per thread)`,
     );
   }
+  console.log(`machine ceiling 1→2 threads around (d): ${spread(cross.ceiling)}×` +
+    (cross.ceiling.median < 1.6 ? ' — WARNING: the host was not giving this process two cores; the crossover is not meaningful' : ''));
 
   const load1 = os.loadavg();
   const seconds = (now() - t0) / 1000;
