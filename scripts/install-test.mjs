@@ -3,6 +3,7 @@
 // checks which backend serves each time (`sigmax info --json` through the installed bin):
 //   A. the tarball as packed, with prebuilds/<platform>-<arch>/ (built by `npm run prebuild` first if
 //      missing or older than native/):
+//      (built here if missing, and then removed again at the end)
 //      a1. `npm install`                                   → native, from the prebuilt binary, nothing compiled
 //      a2. `npm install --ignore-scripts`, no build tools  → native, from the prebuilt binary
 //   B. the same tarball without prebuilds/:
@@ -24,6 +25,7 @@ const keep = process.argv.includes('--keep');
 const tmp = mkdtempSync(join(tmpdir(), 'sigmax-install-'));
 const tuple = `${process.platform}-${process.arch}`;
 const results = [];
+let createdPrebuild;
 
 // npm itself, run by node directly (so a PATH without npm still works).
 const npmCli = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath)
@@ -135,6 +137,9 @@ function main() {
   const prebuilt = existsSync(prebuildDir) ? readdirSync(prebuildDir).filter((f) => f.endsWith('.node')) : [];
   const stale = prebuilt.length === 0 || Math.max(...prebuilt.map((f) => statSync(join(prebuildDir, f)).mtimeMs)) < newestMtime(join(root, 'native'));
   if (stale) {
+    // Built here for the tarball only: removed again at the end, so that a dev tree whose build/ is
+    // being rebuilt never falls back to this binary (node-gyp-build tries prebuilds/ after build/).
+    if (prebuilt.length === 0) createdPrebuild = prebuildDir;
     check(`npm run prebuild (prebuilds/${tuple} ${prebuilt.length ? 'older than native/' : 'missing'})`, () => {
       const r = run(process.execPath, [npmCli, 'run', 'prebuild'], root, { ...process.env });
       if (r.status !== 0) throw new Error(`exit ${r.status}\n${tail(r.output)}`);
@@ -188,6 +193,14 @@ try {
   main();
 } finally {
   if (!keep) rmSync(tmp, { recursive: true, force: true });
+  if (createdPrebuild) {
+    rmSync(createdPrebuild, { recursive: true, force: true });
+    try {
+      if (readdirSync(dirname(createdPrebuild)).length === 0) rmSync(dirname(createdPrebuild), { recursive: true });
+    } catch {
+      // already gone
+    }
+  }
 }
 const passed = results.filter(Boolean).length;
 console.log(`${passed} passed, ${results.length - passed} failed`);
