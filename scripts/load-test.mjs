@@ -8,7 +8,8 @@
 // case runs, a probe GETs /health every 100 ms to see how responsive the server's event loop stays.
 // Prints a table and stops the server (SIGTERM) by itself. Only loopback traffic.
 //
-//   node scripts/load-test.mjs [--duration S] [--connections C] [--warmup S] [--json]
+//   node scripts/load-test.mjs [--duration S] [--connections C] [--warmup S] [--json] [--sync-max N]
+//   (--sync-max N is passed to the server: sigmax batches of ≤ N logits then use the sync call)
 //
 // The load generator shares the machine with the server, so absolute numbers are a floor; compare the
 // handlers as ratios within one run.
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '16' },
     warmup: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
+    'sync-max': { type: 'string', default: '0' },
   },
 });
 const DURATION = Number(args.duration);
@@ -75,7 +77,7 @@ function startServer() {
     const env = { ...process.env };
     // The native async calls run on the libuv pool; 4 (libuv's default) already exceeds this machine's cores.
     env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism()));
-    const child = spawn(process.execPath, [join(root, 'examples/server.mjs'), '--port', '0'], {
+    const child = spawn(process.execPath, [join(root, 'examples/server.mjs'), '--port', '0', '--sync-max', args['sync-max']], {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -235,7 +237,7 @@ async function main() {
         const health = (await stopProbe()).sort((a, b) => a - b);
         const row = {
           batch: `${shape.rows}×${shape.cols}`,
-          handler: h.name,
+          handler: h.name === 'sigmax' && shape.rows * shape.cols <= Number(args['sync-max']) ? 'sigmax (sync call)' : h.name,
           requests: r.requests.total,
           reqPerSec: r.requests.total / r.duration,
           mbPerSecIn: (r.requests.total * body.length) / r.duration / 1e6,
@@ -276,7 +278,7 @@ async function main() {
   }
   for (const shape of SHAPES) {
     const b = `${shape.rows}×${shape.cols}`;
-    const s = rows.find((r) => r.batch === b && r.handler === 'sigmax');
+    const s = rows.find((r) => r.batch === b && r.handler.startsWith('sigmax'));
     const n = rows.find((r) => r.batch === b && r.handler === 'naive');
     if (s && n) {
       console.log(`${b}: throughput sigmax/naive ${(s.reqPerSec / n.reqPerSec).toFixed(2)}×; p99 latency sigmax ${s.p99} ms vs naive ${n.p99} ms`);
