@@ -27,8 +27,11 @@ export interface AsyncOptions {
   threads?: number;
 }
 
-/** Below this many elements per thread, splitting costs more than it gains. */
-const MIN_ELEMENTS_PER_THREAD = 1 << 16;
+/**
+ * Below this many elements per thread, splitting costs more than it gains (measured crossover on a
+ * 2-core VM: 2^17–2^18 per thread; bench/async.js part d).
+ */
+const MIN_ELEMENTS_PER_THREAD = 1 << 17;
 
 export interface AsyncApi {
   sigmoidAsync<T extends FloatArray>(x: T, out?: T, options?: AsyncOptions): Promise<T>;
@@ -96,6 +99,12 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
 
   /** Runs the tasks on `chains` concurrent chains; stops taking tasks once aborted, then rejects. */
   async function run(tasks: Task[], chains: number, signal: AbortSignal | undefined): Promise<unknown[]> {
+    if (tasks.length === 1) {
+      // The common small call: no chain machinery, one hand-off to the executor.
+      const result = await tasks[0]!();
+      if (signal?.aborted) throw abortError(signal);
+      return [result];
+    }
     const results: unknown[] = new Array(tasks.length);
     let next = 0;
     const chain = async (): Promise<void> => {

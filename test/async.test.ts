@@ -67,7 +67,7 @@ function shapesFor(f: FnInfo): Array<{ n: number; cols?: number }> {
   if (f.kind === 'jacobian') return [{ n: 700 }];
   return [
     { n: 300 * 1000, cols: 1000 }, // blocks of rows
-    { n: (1 << 20) + 77, cols: (1 << 20) + 77 }, // one row longer than a native chunk
+    { n: (1 << 20) + 77, cols: (1 << 20) + 77 }, // one long row: split in parts across threads
     { n: 2 * 150_011, cols: 150_011 }, // fewer rows than threads (native) / rows longer than a pure-TS chunk
   ];
 }
