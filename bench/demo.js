@@ -5,22 +5,11 @@
 'use strict';
 const sigmax = require('sigmax');
 const js = require('sigmax/js');
+const { rng } = require('./lib/stats.js'); // deterministic: every run scores the same batch
 
 const ROWS = 1000;
 const COLS = 1000;
 const N = ROWS * COLS;
-
-/** Deterministic uniform [0, 1) numbers (mulberry32), so every run scores the same batch. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A batch of logits: noise of spread ~2 per class, plus a bump of 6..10 on one planted class per row. */
 function makeBatch() {

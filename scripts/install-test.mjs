@@ -14,17 +14,16 @@
 // install also runs a small `sigmax softmax` job and `require`/`import` of the package.
 // The tarball's file list is checked too: what users need, nothing else.
 // Prints one line per check and `N passed, M failed`; exit 1 on any failure. --keep keeps the temp dir.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkList, commandRunner, tail } from './lib/checks.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
 const tmp = mkdtempSync(join(tmpdir(), 'sigmax-install-'));
 const tuple = `${process.platform}-${process.arch}`;
-const results = [];
 let createdPrebuild;
 
 // npm itself, run by node directly (so a PATH without npm still works).
@@ -47,27 +46,8 @@ const bareEnv = { ...baseEnv, PATH: bareBin };
 // npm must not find the machine's Node headers or Python through its config either.
 bareEnv.npm_config_python = join(bareBin, 'no-python');
 
-function run(cmd, args, cwd, env = baseEnv) {
-  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 << 20 });
-  return { status: r.error ? -1 : r.status, stdout: r.stdout ?? '', output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ?? ''}` };
-}
-
-const tail = (s, n = 15) => s.trimEnd().split('\n').slice(-n).map((l) => `      ${l}`).join('\n');
-
-function check(name, fn) {
-  const t0 = performance.now();
-  let ok = false;
-  let detail = '';
-  try {
-    detail = fn() ?? '';
-    ok = true;
-  } catch (err) {
-    detail = err instanceof Error ? err.message : String(err);
-  }
-  results.push(ok);
-  console.log(`${ok ? 'PASS' : 'FAIL'}  ${name} (${((performance.now() - t0) / 1000).toFixed(1)} s)${detail ? `\n      ${detail.replace(/\n/g, '\n      ')}` : ''}`);
-  return ok;
-}
+const run = commandRunner(baseEnv);
+const { check, finish } = checkList();
 
 function newestMtime(dir) {
   let t = 0;
@@ -202,6 +182,4 @@ try {
     }
   }
 }
-const passed = results.filter(Boolean).length;
-console.log(`${passed} passed, ${results.length - passed} failed`);
-process.exit(passed === results.length && results.length > 0 ? 0 : 1);
+finish();

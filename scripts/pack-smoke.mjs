@@ -9,11 +9,11 @@
 //      CommonJS one (.cts); a file passing number[] to sigmoid must FAIL to type-check.
 // Prints one line per check and `N passed, M failed`; exit 1 on any failure. Temp dirs are removed
 // unless --keep is given.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkList, commandRunner, tail } from './lib/checks.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
@@ -21,7 +21,6 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const tmp = mkdtempSync(join(tmpdir(), 'sigmax-pack-'));
 const packDir = join(tmp, 'pack');
 const app = join(tmp, 'app');
-const results = [];
 
 // Children must not see the outer `npm run`'s package context (npm_package_*, the local prefix, ...).
 const env = { ...process.env };
@@ -29,34 +28,8 @@ for (const k of Object.keys(env)) {
   if (/^npm_(package_|lifecycle_|command$|config_local_prefix$)/i.test(k) || k === 'INIT_CWD') delete env[k];
 }
 
-function run(cmd, args, cwd, extra = {}) {
-  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, ...extra });
-  const output = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`;
-  return { status: r.error ? -1 : r.status, stdout: r.stdout ?? '', output };
-}
-
-const tail = (s, n = 25) => s.trimEnd().split('\n').slice(-n).map((l) => `      ${l}`).join('\n');
-
-function check(name, fn) {
-  const t0 = performance.now();
-  let ok = false;
-  let detail = '';
-  try {
-    detail = fn() ?? '';
-    ok = true;
-  } catch (err) {
-    detail = err instanceof Error ? err.message : String(err);
-  }
-  const secs = ((performance.now() - t0) / 1000).toFixed(1);
-  results.push(ok);
-  console.log(`${ok ? 'PASS' : 'FAIL'}  ${name} (${secs} s)${detail ? `\n${detail.replace(/^(?! {6})/gm, '      ')}` : ''}`);
-  return ok;
-}
-
-function skip(name, why) {
-  results.push(false);
-  console.log(`FAIL  ${name}: not run, ${why}`);
-}
+const run = commandRunner(env);
+const { check, skip, finish } = checkList();
 
 /** Every path string under package.json `exports`. */
 function exportTargets(e) {
@@ -287,6 +260,4 @@ try {
   if (keep) console.log(`kept ${tmp}`);
   else rmSync(tmp, { recursive: true, force: true });
 }
-const failed = results.filter((ok) => !ok).length;
-console.log(`${results.length - failed} passed, ${failed} failed`);
-process.exitCode = failed ? 1 : 0;
+finish();

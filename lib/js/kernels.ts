@@ -178,14 +178,15 @@ export const jsPieces: RowPieces = {
 };
 
 export const jsKernels: Kernels = {
+  // One loop per element type: each call site stays monomorphic, so V8 inlines the function.
   sigmoid(x, out) {
-    const f = x instanceof Float64Array ? sigmoid64 : sigmoidWide;
-    for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+    if (x instanceof Float64Array) for (let i = 0; i < x.length; i++) out[i] = sigmoid64(x[i]!);
+    else for (let i = 0; i < x.length; i++) out[i] = sigmoidWide(x[i]!);
   },
 
   sigmoidDerivative(x, out) {
-    const f = x instanceof Float64Array ? sigmoidDerivative64 : sigmoidDerivativeWide;
-    for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+    if (x instanceof Float64Array) for (let i = 0; i < x.length; i++) out[i] = sigmoidDerivative64(x[i]!);
+    else for (let i = 0; i < x.length; i++) out[i] = sigmoidDerivativeWide(x[i]!);
   },
 
   sigmoidBackward(y, dy, out) {
