@@ -495,15 +495,20 @@ function checkSoftmaxLike(c, r, xv, fr, eps, fail) {
   if (k === 0) return;
   const t = c.base === 'logSumExp' ? 1 : c.t;
   for (let row = 0; row < n / k; row++) {
-    // The special-value rules follow from x (t is finite and > 0); the finite values from the
-    // shifted form z_j = (x_j − max x) / t, which equals x_j/t − max x/t and overflows for no
-    // finite input (SPEC: "no finite input overflows"), so the reference uses it.
+    // The special-value rules follow from x (t is finite and > 0). The finite values from the
+    // shifted logits z_j = x_j/t − max x/t, computed as (x_j − max x)/t (accurate, no overflow of x/t
+    // for a small t: SPEC "no finite input overflows") or, where x_j − max x overflows, as
+    // x_j/t − max x/t (a large t); both forms are exact in real arithmetic.
     const xs = [];
     for (let j = 0; j < k; j++) xs.push(xv[row * k + j]);
     const hasNaN = xs.some(Number.isNaN);
     const hasPosInf = xs.includes(Infinity);
     const mx = xs.reduce((a, b) => (b > a ? b : a), -Infinity);
-    const z = xs.map((xj) => (xj === -Infinity ? -Infinity : Number.isFinite(mx) ? fr(fr(xj - mx) / t) : xj));
+    const shifted = (xj) => {
+      const diff = fr(xj - mx);
+      return Number.isFinite(diff) ? fr(diff / t) : fr(fr(xj / t) - fr(mx / t));
+    };
+    const z = xs.map((xj) => (xj === -Infinity ? -Infinity : Number.isFinite(mx) ? shifted(xj) : xj));
     const m = Number.isFinite(mx) ? 0 : mx;
     const base = row * k;
     if (c.base === 'logSumExp') {
@@ -538,8 +543,13 @@ function checkSoftmaxLike(c, r, xv, fr, eps, fail) {
     let sum = 0;
     for (let j = 0; j < k; j++) {
       const got = r[base + j];
-      if (z[j] === -Infinity) {
+      if (xs[j] === -Infinity) {
         if (!Object.is(got, soft ? 0 : -Infinity)) fail(base + j, `${c.base} of −∞ in a finite row: got ${got}`);
+        continue;
+      }
+      if (!Number.isFinite(z[j])) {
+        // a finite x_j whose shifted logit is beyond the range: softmax 0 (or a subnormal), logSoftmax −∞ or huge
+        if (soft ? !(got >= 0 && got <= (f64 ? 1e-300 : 1e-35)) : !(got <= (f64 ? -1e307 : -1e37))) fail(base + j, `${c.base} of an out-of-range logit: got ${got}`);
         continue;
       }
       const cond = 4 * eps * (Math.abs(z[j]) + Math.abs(m));
