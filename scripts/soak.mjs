@@ -215,6 +215,9 @@ console.log(`loop: ${done} calls in ${loopSeconds.toFixed(1)} s (${Math.round(do
   `${counts.f32} f32, ${counts.f64} f64; ${counts.withOut} with out; ${counts.spotChecks} async results spot-checked against sync`);
 console.log(`  by function: ${Object.entries(byFn).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
 
+const rssLoopEnd = samples.at(-1)?.rss ?? process.memoryUsage.rss();
+console.log(`  RSS at the end of the loop: ${mb(rssLoopEnd).toFixed(1)} MB (after warm-up: ${mb(rssAfterWarmup ?? rssLoopEnd).toFixed(1)} MB)`);
+
 // ------------------------------------------------------------------------------------------------
 // Abort phase.
 const abortStats = { resolved: 0, abortedBefore: 0, abortedDuring: 0, abortLateResolved: 0 };
