@@ -144,6 +144,21 @@ describe('softmax', () => {
     }
   });
 
+  it('temperatures outside the float32 range still follow the formula for float32 input', async () => {
+    // t > 3.4e38 or below float32's normal range cannot be a float32: e.g. (x − m)/t = −0.3 here
+    const x = Float32Array.of(0, -3e38);
+    for (const [t, want] of [[1e39, [1 / (1 + Math.exp(-0.3)), Math.exp(-0.3) / (1 + Math.exp(-0.3))]], [1e-300, [1, 0]], [1e-40, [1, 0]]] as const) {
+      const got = native.softmax(x, { temperature: t });
+      const gotAsync = await (sx as any).softmaxAsync(x, { temperature: t });
+      const log = native.logSoftmax(x, { temperature: t });
+      for (let i = 0; i < 2; i++) {
+        expect(Math.abs(got[i]! - want[i]!), `t=${t}`).toBeLessThan(1e-6);
+        expect(gotAsync[i]).toBe(got[i]);
+        expect(Math.abs(Math.exp(log[i]!) - want[i]!), `t=${t}`).toBeLessThan(1e-6);
+      }
+    }
+  });
+
   it('one-element rows give 1 whatever the logit', () => {
     for (const p of PRECISIONS) {
       const x = arr(p, [0, -5, 1e30, -1e30, 88, -0]);
