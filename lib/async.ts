@@ -164,6 +164,10 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
     }
   }
 
+  /** One task per part [from, to) of a long row: `name` called with the arguments `args(from, to)`. */
+  const partTasks = (parts: Array<[number, number]>, name: keyof Core, args: (from: number, to: number) => unknown[]): Task[] =>
+    parts.map(([from, to]) => () => ex.call(name, args(from, to)));
+
   /** Σ of the numbers, compensated. */
   const total = (values: unknown[]): number => {
     const s = new Sum();
@@ -184,8 +188,7 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
       await rowwise(x.length, cols, options, rowsTask, async (row, parts, chains, signal) => {
         const xr = x.subarray(row * cols, (row + 1) * cols);
         const yr = kind === 'logSumExp' ? null : out.subarray(row * cols, (row + 1) * cols);
-        const each = (f: (from: number, to: number) => unknown[], name: keyof Core): Task[] =>
-          parts.map(([from, to]) => () => ex.call(name, f(from, to)));
+        const each = (f: (from: number, to: number) => unknown[], name: keyof Core) => partTasks(parts, name, f);
         const m = maxOf(await run(each((a, b) => [xr.subarray(a, b)], 'rowMax'), chains, signal));
         if (!Number.isFinite(m)) {
           // NaN, all −∞ or some +∞: the whole-row kernel applies the special-value rules.
@@ -214,8 +217,7 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
         ex.call(kind, [span(y, r0, r1), span(dy, r0, r1), span(out, r0, r1), cols]);
       await rowwise(y.length, cols, options, rowsTask, async (row, parts, chains, signal) => {
         const [yr, dyr, dxr] = [y, dy, out].map((a) => span(a, row, row + 1)) as [FloatArray, FloatArray, FloatArray];
-        const each = (f: (from: number, to: number) => unknown[], name: keyof Core): Task[] =>
-          parts.map(([from, to]) => () => ex.call(name, f(from, to)));
+        const each = (f: (from: number, to: number) => unknown[], name: keyof Core) => partTasks(parts, name, f);
         const reduce = kind === 'softmaxBackward'
           ? each((a, b) => [yr.subarray(a, b), dyr.subarray(a, b)], 'dot')
           : each((a, b) => [dyr.subarray(a, b)], 'sum');
