@@ -36,6 +36,8 @@ struct F32 {
   static R zeroNaN(R v) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v); }
   static R round(R v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static R pow2Scale(R p, R n) { return _mm512_scalef_ps(p, n); }  // rounds once, subnormals included
+  static R pow2FromBiased(R b) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(b), 23)); }
+  static bool allAtLeast(R v, R lo) { return _mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ) == 0xffff; }
   static R recip(R v) { return _mm512_rcp14_ps(v); }
   // Fold 512 → 256 → 128 → 32 bits (GCC 12's _mm512_reduce_* warn about undefined halves).
   static __m128 fold(R v, __m512 (*op)(__m512, __m512)) {
@@ -76,10 +78,9 @@ struct F64 {
   static R zeroNaN(R v) { return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(v, v, _CMP_ORD_Q), v); }
   static R round(R v) { return _mm512_roundscale_pd(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static R pow2Scale(R p, R n) { return _mm512_scalef_pd(p, n); }
-  static R recip(R v) {  // rcp14 + one Newton step (≥ 28 bits)
-    const R r = _mm512_rcp14_pd(v);
-    return _mm512_fmadd_pd(r, _mm512_fnmadd_pd(v, r, _mm512_set1_pd(1.0)), r);
-  }
+  static R pow2FromBiased(R b) { return _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_castpd_si512(b), 52)); }
+  static bool allAtLeast(R v, R lo) { return _mm512_cmp_pd_mask(v, lo, _CMP_GE_OQ) == 0xff; }
+  static R recip(R v) { return _mm512_rcp14_pd(v); }
   static __m128d fold(R v, __m512d (*op)(__m512d, __m512d)) {
     v = op(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
     v = op(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(2, 3, 0, 1)));

@@ -62,6 +62,12 @@ struct Scalar {
     const int k = static_cast<int>(n), h = k >> 1;
     return (p * pow2<T>(h)) * pow2<T>(k - h);
   }
+  static R pow2FromBiased(R b) {
+    typename Bits<T>::U u;
+    __builtin_memcpy(&u, &b, sizeof u);
+    return fromBits<T>(u << Bits<T>::kMantissa);
+  }
+  static bool allAtLeast(R v, R lo) { return v >= lo; }
   static R recip(R v) { return T(1) / v; }
   static T reduceAdd(R v) { return v; }
   static T reduceMax(R v) { return v; }
