@@ -22,6 +22,7 @@ struct F32 {
     return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
   }
   static void storePartial(T* p, R v, size_t n) { _mm256_maskstore_ps(p, mask(n), v); }
+  static R keepFirst(R v, size_t n) { return _mm256_and_ps(v, _mm256_castsi256_ps(mask(n))); }
   static R set1(T v) { return _mm256_set1_ps(v); }
   static R add(R a, R b) { return _mm256_add_ps(a, b); }
   static R sub(R a, R b) { return _mm256_sub_ps(a, b); }
@@ -75,6 +76,7 @@ struct F64 {
     return _mm256_blendv_pd(_mm256_set1_pd(fill), _mm256_maskload_pd(p, m), _mm256_castsi256_pd(m));
   }
   static void storePartial(T* p, R v, size_t n) { _mm256_maskstore_pd(p, mask(n), v); }
+  static R keepFirst(R v, size_t n) { return _mm256_and_pd(v, _mm256_castsi256_pd(mask(n))); }
   static R set1(T v) { return _mm256_set1_pd(v); }
   static R add(R a, R b) { return _mm256_add_pd(a, b); }
   static R sub(R a, R b) { return _mm256_sub_pd(a, b); }

@@ -17,6 +17,7 @@ struct F32 {
   static void store(T* p, R v) { _mm512_storeu_ps(p, v); }
   static R loadPartial(const T* p, size_t n, T fill) { return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), mask(n), p); }
   static void storePartial(T* p, R v, size_t n) { _mm512_mask_storeu_ps(p, mask(n), v); }
+  static R keepFirst(R v, size_t n) { return _mm512_maskz_mov_ps(mask(n), v); }
   static R set1(T v) { return _mm512_set1_ps(v); }
   static R add(R a, R b) { return _mm512_add_ps(a, b); }
   static R sub(R a, R b) { return _mm512_sub_ps(a, b); }
@@ -60,6 +61,7 @@ struct F64 {
   static void store(T* p, R v) { _mm512_storeu_pd(p, v); }
   static R loadPartial(const T* p, size_t n, T fill) { return _mm512_mask_loadu_pd(_mm512_set1_pd(fill), mask(n), p); }
   static void storePartial(T* p, R v, size_t n) { _mm512_mask_storeu_pd(p, mask(n), v); }
+  static R keepFirst(R v, size_t n) { return _mm512_maskz_mov_pd(mask(n), v); }
   static R set1(T v) { return _mm512_set1_pd(v); }
   static R add(R a, R b) { return _mm512_add_pd(a, b); }
   static R sub(R a, R b) { return _mm512_sub_pd(a, b); }

@@ -16,6 +16,11 @@ struct F32 {
   static void store(T* p, R v) { vst1q_f32(p, v); }
   static R loadPartial(const T* p, size_t n, T fill) { return loadThroughBuffer<T, R, N>(p, n, fill, load); }
   static void storePartial(T* p, R v, size_t n) { storeThroughBuffer<T, R, N>(p, v, n, store); }
+  static R keepFirst(R v, size_t n) {
+    static const uint32_t kIota[4] = {0, 1, 2, 3};
+    const uint32x4_t keep = vcltq_u32(vld1q_u32(kIota), vdupq_n_u32(static_cast<uint32_t>(n)));
+    return vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(v), keep));
+  }
   static R set1(T v) { return vdupq_n_f32(v); }
   static R add(R a, R b) { return vaddq_f32(a, b); }
   static R sub(R a, R b) { return vsubq_f32(a, b); }
@@ -51,6 +56,11 @@ struct F64 {
   static void store(T* p, R v) { vst1q_f64(p, v); }
   static R loadPartial(const T* p, size_t n, T fill) { return loadThroughBuffer<T, R, N>(p, n, fill, load); }
   static void storePartial(T* p, R v, size_t n) { storeThroughBuffer<T, R, N>(p, v, n, store); }
+  static R keepFirst(R v, size_t n) {
+    static const uint64_t kIota[2] = {0, 1};
+    const uint64x2_t keep = vcltq_u64(vld1q_u64(kIota), vdupq_n_u64(static_cast<uint64_t>(n)));
+    return vreinterpretq_f64_u64(vandq_u64(vreinterpretq_u64_f64(v), keep));
+  }
   static R set1(T v) { return vdupq_n_f64(v); }
   static R add(R a, R b) { return vaddq_f64(a, b); }
   static R sub(R a, R b) { return vsubq_f64(a, b); }

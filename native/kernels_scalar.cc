@@ -41,6 +41,7 @@ struct Scalar {
   static void store(T* p, R v) { *p = v; }
   static R loadPartial(const T*, size_t, T fill) { return fill; }  // never called: n < N = 1 means n = 0
   static void storePartial(T*, R, size_t) {}
+  static R keepFirst(R v, size_t) { return v; }  // never called: n < N = 1 means n = 0
   static R set1(T v) { return v; }
   static R add(R a, R b) { return a + b; }
   static R sub(R a, R b) { return a - b; }

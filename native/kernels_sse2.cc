@@ -18,6 +18,9 @@ struct F32 {
   static void store(T* p, R v) { _mm_storeu_ps(p, v); }
   static R loadPartial(const T* p, size_t n, T fill) { return loadThroughBuffer<T, R, N>(p, n, fill, load); }
   static void storePartial(T* p, R v, size_t n) { storeThroughBuffer<T, R, N>(p, v, n, store); }
+  static R keepFirst(R v, size_t n) {
+    return _mm_and_ps(v, _mm_castsi128_ps(_mm_cmplt_epi32(_mm_setr_epi32(0, 1, 2, 3), _mm_set1_epi32(static_cast<int>(n)))));
+  }
   static R set1(T v) { return _mm_set1_ps(v); }
   static R add(R a, R b) { return _mm_add_ps(a, b); }
   static R sub(R a, R b) { return _mm_sub_ps(a, b); }
@@ -69,6 +72,9 @@ struct F64 {
   static void store(T* p, R v) { _mm_storeu_pd(p, v); }
   static R loadPartial(const T* p, size_t n, T fill) { return loadThroughBuffer<T, R, N>(p, n, fill, load); }
   static void storePartial(T* p, R v, size_t n) { storeThroughBuffer<T, R, N>(p, v, n, store); }
+  static R keepFirst(R v, size_t n) {  // lane k's two 32-bit halves both compare k < n
+    return _mm_and_pd(v, _mm_castsi128_pd(_mm_cmplt_epi32(_mm_setr_epi32(0, 0, 1, 1), _mm_set1_epi32(static_cast<int>(n)))));
+  }
   static R set1(T v) { return _mm_set1_pd(v); }
   static R add(R a, R b) { return _mm_add_pd(a, b); }
   static R sub(R a, R b) { return _mm_sub_pd(a, b); }
