@@ -1,5 +1,5 @@
 // The …Async twins of the API: the same validation, then the work cut into calls that run off the
-// JavaScript thread (native: the libuv thread pool) or between turns of the event loop (pure TS).
+// JavaScript thread (native: the addon's pool threads) or between turns of the event loop (pure TS).
 // Large inputs are split across `threads` concurrent chains of calls: element-wise ops by range,
 // row-wise ops by whole rows, and a few long rows by a parallel max/sum reduction followed by a
 // parallel finishing pass. Element-wise results are bit-for-bit those of the sync API.

@@ -31,12 +31,6 @@ function needsWideTemperature(name: keyof Core, args: unknown[]): boolean {
   return !(t >= F32_MIN_NORMAL && t <= F32_MAX);
 }
 
-/** libuv's thread pool size: UV_THREADPOOL_SIZE (read by libuv when the pool starts), default 4. */
-function poolSize(): number {
-  const n = Number(process.env.UV_THREADPOOL_SIZE);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
-}
-
 /** The package root: dist/cjs/ sits two levels below it. */
 const packageRoot = path.join(__dirname, '..', '..');
 
@@ -54,17 +48,17 @@ export function loadNative(isaCap: string): NativeBackend {
     core[name] = (...args) => (needsWideTemperature(name, args) ? wide : calls)[name]!(...args);
   }
   const executor: Executor = {
-    // `<name>Async` runs the same kernel on the libuv thread pool and resolves with its result.
+    // `<name>Async` runs the same kernel on the addon's pool threads and resolves with its result.
     call: (name, args) =>
       needsWideTemperature(name, args)
         ? Promise.resolve().then(() => wide[name]!(...args))
         : (calls[`${name}Async`]! as (...a: unknown[]) => Promise<unknown>)(...args),
-    // Each chunk costs a round trip through libuv's pool and the event loop (20–170 µs on a busy VM):
+    // Each chunk costs a round trip through a pool thread and the event loop (tens of µs on a VM):
     // 4M elements (a few ms of work) keep that small while an abort still lands within milliseconds.
     chunkElements: 1 << 22,
     parallel: true,
-    // More chains than pool threads would only queue behind each other.
-    defaultThreads: Math.max(1, Math.min(availableParallelism(), poolSize())),
+    // The addon's pool has one thread per hardware thread; more chains would only queue.
+    defaultThreads: Math.max(1, availableParallelism()),
   };
   return { core: core as unknown as Core, executor, backend: { kind: 'native', isa, isas } };
 }

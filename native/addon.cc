@@ -2,26 +2,45 @@
 // Argument validation with user-facing messages lives in TypeScript (lib/validate.ts); this layer
 // re-checks only what memory safety needs (array types and lengths), cheaply, and never copies data.
 //
-// Every operation exists twice: `name(...)` runs on the calling thread, `nameAsync(...)` on the libuv
-// thread pool and returns a Promise, holding references to its arrays until it settles. The
-// TypeScript layer splits large inputs into several such calls (lib/async.ts).
+// Every operation exists twice: `name(...)` runs on the calling thread, `nameAsync(...)` on a pool
+// thread (native/thread_pool.h) and returns a Promise, holding references to its arrays until it
+// settles. The TypeScript layer splits large inputs into several such calls (lib/async.ts).
 #include <napi.h>
 
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "dispatch.h"
 #include "kernels.h"
+#include "thread_pool.h"
 
 namespace {
 
 using sigmax::KernelTable;
 using sigmax::TypedKernels;
 
+/**
+ * Per environment (the main thread, or a worker_threads Worker): the thread-safe function through
+ * which pool threads hand finished calls back to this environment's thread, and the count of calls
+ * still on pool threads, which the environment's teardown waits for (they write into its buffers).
+ * Never freed: a finished call may still be queued for the thread-safe function after teardown.
+ */
+struct EnvState {
+  napi_threadsafe_function settle = nullptr;
+  size_t pending = 0;  // calls not yet settled; touched on the environment's thread only
+  std::mutex mutex;
+  std::condition_variable drained;
+  size_t running = 0;   // calls submitted to the pool and not yet finished there
+  bool closing = false;  // the environment is being torn down: do not call `settle` any more
+};
+
 struct Instance {
   const KernelTable* table = nullptr;
+  EnvState* state = nullptr;
 };
 
 struct FloatView {
@@ -358,30 +377,52 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
   return job.returnsNumber ? Napi::Number::New(info.Env(), result) : info.Env().Undefined();
 }
 
-/** Runs a Job on the libuv pool; its arguments stay referenced (alive) until the promise settles. */
-class Worker : public Napi::AsyncWorker {
- public:
-  Worker(Napi::Env env, Job job, const Napi::CallbackInfo& info)
-      : Napi::AsyncWorker(env, "sigmax"), deferred_(Napi::Promise::Deferred::New(env)), job_(std::move(job)) {
-    for (size_t i = 0; i < info.Length() && i < kMaxArgs; ++i) {
-      if (info[i].IsObject()) refs_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
-    }
-  }
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
- protected:
-  void Execute() override { result_ = job_.run(); }
-  void OnOK() override {
-    deferred_.Resolve(job_.returnsNumber ? Napi::Number::New(Env(), result_) : Env().Undefined());
-  }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  Job job_;
-  double result_ = 0;
-  std::vector<Napi::ObjectReference> refs_;
+/** One async call: its job, its result, its promise and references keeping its arrays alive. */
+struct AsyncCall {
+  EnvState* state = nullptr;
+  Job job;
+  double result = 0;
+  napi_deferred deferred = nullptr;
+  std::vector<Napi::ObjectReference> refs;
 };
+
+/** On a pool thread: runs the job, then queues the call for its environment's thread. */
+void runCall(void* arg) {
+  AsyncCall* call = static_cast<AsyncCall*>(arg);
+  call->result = call->job.run();
+  EnvState* state = call->state;
+  std::lock_guard<std::mutex> lock(state->mutex);
+  // After teardown the call is left as it is: its references died with the environment.
+  if (!state->closing) napi_call_threadsafe_function(state->settle, call, napi_tsfn_nonblocking);
+  if (--state->running == 0) state->drained.notify_all();
+}
+
+/** On the environment's thread (the thread-safe function's callback): settles the promise. */
+void settleCall(napi_env env, napi_value, void*, void* data) {
+  AsyncCall* call = static_cast<AsyncCall*>(data);
+  if (env == nullptr) {  // the thread-safe function is being torn down with this call still queued
+    for (auto& ref : call->refs) ref.SuppressDestruct();
+    delete call;
+    return;
+  }
+  // Raw calls whose status is ignored: in a Worker being terminated they fail, and there is no one
+  // left to tell (node-addon-api's wrappers would turn that failure into a fatal error).
+  EnvState* state = call->state;
+  napi_value value = nullptr;
+  if (call->job.returnsNumber) napi_create_double(env, call->result, &value);
+  else napi_get_undefined(env, &value);
+  if (value != nullptr) napi_resolve_deferred(env, call->deferred, value);
+  delete call;
+  if (--state->pending == 0) napi_unref_threadsafe_function(env, state->settle);
+}
+
+/** Environment teardown: waits until no pool thread runs one of its calls any more. */
+void drainCalls(void* arg) {
+  EnvState* state = static_cast<EnvState*>(arg);
+  std::unique_lock<std::mutex> lock(state->mutex);
+  state->closing = true;
+  state->drained.wait(lock, [state] { return state->running == 0; });
+}
 
 template <Prepare P>
 Napi::Value Async(const Napi::CallbackInfo& info) {
@@ -389,10 +430,26 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
   const KernelTable* table = tableOf(env);
   Job job;
   if (table == nullptr || !P(info, table, &job)) return env.Undefined();  // the pending exception is thrown
-  Worker* worker = new Worker(env, std::move(job), info);
-  Napi::Promise promise = worker->promise();
-  worker->Queue();
-  return promise;
+  EnvState* state = env.GetInstanceData<Instance>()->state;
+  AsyncCall* call = new AsyncCall();
+  call->state = state;
+  call->job = std::move(job);
+  napi_value promise;
+  if (napi_create_promise(env, &call->deferred, &promise) != napi_ok) {
+    delete call;
+    Napi::Error::New(env, "sigmax native: cannot create a promise").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  for (size_t i = 0; i < info.Length() && i < kMaxArgs; ++i) {
+    if (info[i].IsObject()) call->refs.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
+  }
+  if (state->pending++ == 0) napi_ref_threadsafe_function(env, state->settle);  // keep the loop alive meanwhile
+  {
+    std::lock_guard<std::mutex> lock(state->mutex);
+    ++state->running;
+  }
+  sigmax::submitTask(runCall, call);
+  return Napi::Value(env, promise);
 }
 
 // select(cap): picks the best available ISA, or `cap` itself when given ('' = no cap).
@@ -436,7 +493,18 @@ void exportOp(Napi::Env env, Napi::Object exports, const char* name) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  env.SetInstanceData(new Instance());
+  Instance* instance = new Instance();
+  instance->state = new EnvState();
+  env.SetInstanceData(instance);
+  napi_value name = Napi::String::New(env, "sigmax");
+  if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, nullptr, settleCall,
+                                      &instance->state->settle) != napi_ok) {
+    Napi::Error::New(env, "sigmax native: cannot create its thread-safe function").ThrowAsJavaScriptException();
+    return exports;
+  }
+  napi_unref_threadsafe_function(env, instance->state->settle);
+  // Registered after the thread-safe function, so it runs before that one is torn down (hooks run in reverse).
+  napi_add_env_cleanup_hook(env, drainCalls, instance->state);
   exports.Set("select", Napi::Function::New(env, Select, "select"));
   exportOp<prepareSigmoid<false>>(env, exports, "sigmoid");
   exportOp<prepareSigmoid<true>>(env, exports, "sigmoidDerivative");

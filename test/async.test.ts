@@ -1,6 +1,8 @@
 // The …Async twins (SPEC "Functions (async)"): same results as the sync API (element-wise bit for bit
 // whatever the thread count, reductions within the SPEC bounds), validation errors as rejections,
 // AbortSignal before and during the work, many concurrent calls, and an event loop that keeps running.
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import * as sx from 'sigmax';
 import { type Api, alloc, fillSentinel, type FloatArray, FUNCTIONS, type FnInfo, isAllSentinel, type Precision, PRECISIONS } from './util.js';
@@ -239,5 +241,31 @@ describe('concurrency and the event loop', () => {
     // The benchmark holds the 20 ms target on a quiet machine; a shared CI machine gets slack.
     expect(maxGap, `max timer gap ${maxGap.toFixed(1)} ms over ${elapsed.toFixed(0)} ms`).toBeLessThan(100);
     expect(ticks).toBeGreaterThan(0);
+  });
+
+  it('a Worker torn down with calls in flight (terminate() or its own exit) leaves the process healthy', async () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const code = `
+      const sx = require(${JSON.stringify(root)});
+      const { parentPort } = require('node:worker_threads');
+      const x = new Float32Array(1 << 22).fill(1);
+      for (let i = 0; i < 8; i++) sx.sigmoidAsync(x, undefined, { threads: 2 }).then(() => {});
+      sx.softmaxAsync(x, { cols: 1024 }).then(() => {});
+      parentPort.postMessage('started');
+      if (process.env.SIGMAX_TEST_SELF_EXIT) setTimeout(() => process.exit(0), 1);
+    `;
+    for (let round = 0; round < 12; round++) {
+      const selfExit = round % 2 === 1;
+      const worker = new Worker(code, { eval: true, env: { ...process.env, ...(selfExit ? { SIGMAX_TEST_SELF_EXIT: '1' } : {}) } });
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      await new Promise((resolve) => worker.once('message', resolve));
+      if (!selfExit) {
+        await new Promise((resolve) => setTimeout(resolve, round % 4));
+        await worker.terminate();
+      }
+      await exited;
+    }
+    const x = Float32Array.from([0, 1, -1]);
+    expect(Array.from(await sx.sigmoidAsync(x))).toEqual(Array.from(sx.sigmoid(x)));
   });
 });
