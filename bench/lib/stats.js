@@ -52,10 +52,13 @@ function rng(seed) {
   };
 }
 
-/** A float array of `n` logits spread over about [-8, 8], deterministic (fast: one rng draw per 4 values). */
-function logits(Ctor, n, seed = 1) {
+/**
+ * A float array of `n` logits spread over about [-8, 8], deterministic (fast: one rng draw per 4 values).
+ * `into` (optional): a Ctor array of length n to fill instead of allocating one.
+ */
+function logits(Ctor, n, seed = 1, into = undefined) {
   const rand = rng(seed);
-  const x = new Ctor(n);
+  const x = into ?? new Ctor(n);
   for (let i = 0; i < n; i += 4) {
     const r = rand() * 16 - 8;
     x[i] = r;
