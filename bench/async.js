@@ -17,15 +17,9 @@
 //   node bench/async.js [--repeats N] [--quick] [--no-save]
 'use strict';
 
-// The native async calls run on the libuv thread pool, whose size is read once, when the pool first
-// starts (the first async fs/crypto/zlib/sigmax call). Nothing has used it yet at this point of a
-// CommonJS entry script, so setting the variable here takes effect (unlike in an ES module, whose
-// loader already started the pool). The pool must hold at least the threads we ask for (2 here).
+// The native async calls run on the addon's own pool (one thread per hardware thread), not on libuv's.
 const os = require('node:os');
 const cores = os.availableParallelism();
-const wantPool = Math.max(4, cores);
-if (process.env.UV_THREADPOOL_SIZE === undefined) process.env.UV_THREADPOOL_SIZE = String(wantPool);
-const poolSize = Number(process.env.UV_THREADPOOL_SIZE);
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -43,10 +37,10 @@ if (!(REPEATS >= 1)) throw new Error('--repeats needs a positive number');
 if (sigmax.backend.kind !== 'native') {
   console.error(`warning: sigmax loaded the ${sigmax.backend.kind} backend; the native figures below are not native`);
 }
-if (poolSize < 2) console.error(`warning: UV_THREADPOOL_SIZE=${poolSize} < 2: two-thread figures are meaningless`);
+if (cores < 2) console.error(`warning: ${cores} hardware thread(s): two-thread figures are meaningless`);
 
 // The addon itself (already loaded and set up by sigmax), to split the async overhead into the
-// libuv/N-API hop and the TypeScript layer in (c). Measurement only.
+// pool/N-API hop and the TypeScript layer in (c). Measurement only.
 let addon = null;
 if (sigmax.backend.kind === 'native') {
   try {
@@ -290,7 +284,7 @@ async function benchOverhead() {
     { name: 'softmaxAsync 1×1000', fn: () => sigmax.softmaxAsync(x, { out: y }) },
     addon && { name: 'addon softmaxAsync (raw, no TS layer)', fn: () => addon.softmaxAsync(x, y, n, 1) },
     { name: 'Promise + setImmediate (floor of a turn)', fn: () => new Promise((r) => setImmediate(r)) },
-    { name: 'libuv pool round trip: crypto.randomFill 16 B (floor)', fn: () => new Promise((r) => crypto.randomFill(tiny, r)) },
+    { name: 'libuv pool round trip: crypto.randomFill 16 B (for comparison)', fn: () => new Promise((r) => crypto.randomFill(tiny, r)) },
     { name: 'pure-TS sigmoid sync', sync: () => js.sigmoid(x, y) },
     { name: 'pure-TS sigmoidAsync', fn: () => js.sigmoidAsync(x, y) },
   ].filter(Boolean);
@@ -426,7 +420,6 @@ async function main() {
     node: process.version,
     cpu: os.cpus()[0]?.model ?? '?',
     cores,
-    uvThreadpoolSize: poolSize,
     backend: sigmax.backend,
     defaultThreads: sigmax.getThreads(),
     repeats: REPEATS,
@@ -435,8 +428,7 @@ async function main() {
   console.log('# sigmax async benchmark');
   console.log(
     `node ${env.node}, ${cores} cores (${env.cpu}), backend ${env.backend.kind}/${env.backend.isa}, ` +
-      `default threads ${env.defaultThreads}, UV_THREADPOOL_SIZE=${poolSize} (set by this script before any async work` +
-      `${process.env.UV_THREADPOOL_SIZE === String(wantPool) ? '' : '; taken from the environment'}), ` +
+      `default threads ${env.defaultThreads}, ` +
       `${REPEATS} repeats, load average ${load0.map((v) => v.toFixed(2)).join(' ')}`,
   );
   console.log('Figures: median (min–max) over the repeats.\n');

@@ -24,9 +24,7 @@
 // Content-Type. A client that disconnects mid-computation aborts its work (AbortSignal).
 // SIGINT/SIGTERM: stop accepting, finish the requests in flight (5 s at most), then exit.
 //
-// Native async calls run on the libuv thread pool. Its size is read from UV_THREADPOOL_SIZE before
-// this module's body runs (the ESM loader already uses the pool), so set it in the environment:
-// UV_THREADPOOL_SIZE=4 (the default) is enough for 2 cores.
+// Native async calls run on sigmax's own pool threads (one per hardware thread), not on libuv's pool.
 import http from 'node:http';
 import { endianness } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -346,7 +344,6 @@ export function createScoringServer({ naive = false, maxBodyBytes = 64 << 20, sy
           backend,
           threads: getThreads(),
           naive,
-          uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? null,
           inFlight: inFlight - 1, // other requests than this one
         };
         send(res, 200, 'application/json', Buffer.from(JSON.stringify(info)));
@@ -430,10 +427,9 @@ async function main() {
     server.listen(port, HOST, resolve);
   });
   const { port: actual } = server.address();
-  const pool = process.env.UV_THREADPOOL_SIZE ?? '4 (default)';
   console.log(
     `sigmax scoring server listening on http://${HOST}:${actual} ` +
-      `(backend ${backend.kind}/${backend.isa}, threads ${getThreads()}, UV_THREADPOOL_SIZE ${pool}, ` +
+      `(backend ${backend.kind}/${backend.isa}, threads ${getThreads()}, ` +
       `/softmax and /sigmoid: ${values.naive ? 'naive' : 'sigmax'}${syncMax ? `, sync up to ${syncMax} logits` : ''})`,
   );
 }

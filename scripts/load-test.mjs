@@ -75,8 +75,6 @@ function makeBody(n, seed) {
 function startServer() {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
-    // The native async calls run on the libuv pool; 4 (libuv's default) already exceeds this machine's cores.
-    env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism()));
     const child = spawn(process.execPath, [join(root, 'examples/server.mjs'), '--port', '0', '--sync-max', args['sync-max']], {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -223,7 +221,7 @@ async function main() {
   let failed = false;
   try {
     const health = JSON.parse((await request(port, 'GET', '/health')).body.toString());
-    console.log(`  backend ${health.backend.kind}/${health.backend.isa}, sigmax threads ${health.threads}, UV_THREADPOOL_SIZE ${health.uvThreadpoolSize}`);
+    console.log(`  backend ${health.backend.kind}/${health.backend.isa}, sigmax threads ${health.threads}`);
     for (const shape of SHAPES) {
       const body = makeBody(shape.rows * shape.cols, 20240601 + shape.cols);
       const diff = await verify(port, body, shape);
