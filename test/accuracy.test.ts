@@ -6,7 +6,7 @@
 // Runs on whatever backend `sigmax` chose (see test/run-all.mjs, which runs it once per ISA and once
 // with SIGMAX_BACKEND=js).
 import { describe, expect, it } from 'vitest';
-import { logSoftmax, logSumExp, sigmoid, sigmoidDerivative, softmax } from 'sigmax';
+import { backend, logSoftmax, logSumExp, sigmoid, sigmoidDerivative, softmax } from 'sigmax';
 import {
   f32Bits,
   f32FromBits,
@@ -25,6 +25,11 @@ import {
 import { expectOk, type FloatArray, makeLogits, mulberry32, nextU32, type Precision, PRECISIONS, sameBits, uniform } from './util.js';
 
 const MAX_ULP = 2;
+// The pure-TS float64 sigmoid and σ' are tighter by construction (lib/js/kernels.ts: a double-double exp
+// and a corrected division, ≤ ~1 ulp). Holding them to that catches the loss of a compensation term that
+// the SPEC bound would let through (measured: dropping exp's table tail gives 1.5 ulp, dropping the
+// 1 + e correction 1.9 ulp).
+const MAX_ULP64 = backend.kind === 'js' ? 1.1 : MAX_ULP;
 
 // ---------------------------------------------------------------------------------------------
 // float32 element-wise inputs
@@ -182,7 +187,7 @@ describe('sigmoid', () => {
     const { x, s } = f64Refs();
     expect(x.length).toBeGreaterThan(40_000);
     const { max, worst } = checkUlp64(x, sigmoid(x), s);
-    expect(max, worst).toBeLessThanOrEqual(MAX_ULP);
+    expect(max, worst).toBeLessThanOrEqual(MAX_ULP64);
   });
 });
 
@@ -216,7 +221,7 @@ describe('sigmoidDerivative', () => {
   it('float64: ~4·10^4 samples incl. edges, ≤ 2 ulp vs exact', () => {
     const { x, d } = f64Refs();
     const { max, worst } = checkUlp64(x, sigmoidDerivative(x), d);
-    expect(max, worst).toBeLessThanOrEqual(MAX_ULP);
+    expect(max, worst).toBeLessThanOrEqual(MAX_ULP64);
   });
 });
 
