@@ -333,19 +333,106 @@ function specialRow(x: FloatArray, out: FloatArray, from: number, to: number, ma
   }
 }
 
-/** Σ a_i·b_i over [from, to), or Σ b_i when a is null. */
-function sum(a: FloatArray | null, b: FloatArray, from: number, to: number): number {
-  const total = new Sum();
-  for (let i = from; i < to; i++) total.add(a === null ? b[i]! : a[i]! * b[i]!);
-  return total.value;
+type F32 = Float32Array;
+type F64 = Float64Array;
+const is32 = (a: FloatArray): a is Float32Array => a instanceof Float32Array;
+
+// Backward passes. Each loop exists once per element type (…32, …64): one function fed both kinds of
+// array gets polymorphic element access from V8, which costs more than the arithmetic here. The sums
+// are plain within blocks of BLOCK terms (error ≤ BLOCK·u of Σ|terms|), compensated across blocks.
+
+/** Neumaier's step: adds s to the pair (SUM[0], SUM[1]). */
+const SUM = new Float64Array(2);
+function addBlock(s: number): void {
+  const total = SUM[0]!;
+  const u = total + s;
+  SUM[1] = SUM[1]! + (Math.abs(total) >= Math.abs(s) ? (total - u) + s : (s - u) + total);
+  SUM[0] = u;
 }
 
-function softmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, from: number, to: number, dot: number): void {
+/** Σ a_i·b_i over [from, to), or Σ b_i when a is null. */
+function sum32(a: Float32Array | null, b: Float32Array, from: number, to: number): number {
+  SUM[0] = SUM[1] = 0;
+  for (let k = from; k < to; k += BLOCK) {
+    const end = Math.min(k + BLOCK, to);
+    // four partial sums: one would wait on the previous addition's latency at every element
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = k;
+    if (a === null) {
+      for (; i + 4 <= end; i += 4) s0 += b[i]!, s1 += b[i + 1]!, s2 += b[i + 2]!, s3 += b[i + 3]!;
+      for (; i < end; i++) s0 += b[i]!;
+    } else {
+      for (; i + 4 <= end; i += 4) s0 += a[i]! * b[i]!, s1 += a[i + 1]! * b[i + 1]!, s2 += a[i + 2]! * b[i + 2]!, s3 += a[i + 3]! * b[i + 3]!;
+      for (; i < end; i++) s0 += a[i]! * b[i]!;
+    }
+    addBlock((s0 + s1) + (s2 + s3));
+  }
+  return SUM[0]! + SUM[1]!;
+}
+
+function sum64(a: Float64Array | null, b: Float64Array, from: number, to: number): number {
+  SUM[0] = SUM[1] = 0;
+  for (let k = from; k < to; k += BLOCK) {
+    const end = Math.min(k + BLOCK, to);
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = k;
+    if (a === null) {
+      for (; i + 4 <= end; i += 4) s0 += b[i]!, s1 += b[i + 1]!, s2 += b[i + 2]!, s3 += b[i + 3]!;
+      for (; i < end; i++) s0 += b[i]!;
+    } else {
+      for (; i + 4 <= end; i += 4) s0 += a[i]! * b[i]!, s1 += a[i + 1]! * b[i + 1]!, s2 += a[i + 2]! * b[i + 2]!, s3 += a[i + 3]! * b[i + 3]!;
+      for (; i < end; i++) s0 += a[i]! * b[i]!;
+    }
+    addBlock((s0 + s1) + (s2 + s3));
+  }
+  return SUM[0]! + SUM[1]!;
+}
+
+function sum(a: FloatArray | null, b: FloatArray, from: number, to: number): number {
+  return is32(b) ? sum32(a as F32 | null, b, from, to) : sum64(a as F64 | null, b as F64, from, to);
+}
+
+function sigmoidBackward32(y: Float32Array, dy: Float32Array, dx: Float32Array): void {
+  for (let i = 0, n = y.length; i < n; i++) {
+    const v = y[i]!;
+    dx[i] = dy[i]! * (v * (1 - v));
+  }
+}
+
+function sigmoidBackward64(y: Float64Array, dy: Float64Array, dx: Float64Array): void {
+  for (let i = 0, n = y.length; i < n; i++) {
+    const v = y[i]!;
+    dx[i] = dy[i]! * (v * (1 - v));
+  }
+}
+
+function softmaxBackwardFinish32(y: Float32Array, dy: Float32Array, dx: Float32Array, from: number, to: number, dot: number): void {
   for (let i = from; i < to; i++) dx[i] = y[i]! * (dy[i]! - dot);
 }
 
+function softmaxBackwardFinish64(y: Float64Array, dy: Float64Array, dx: Float64Array, from: number, to: number, dot: number): void {
+  for (let i = from; i < to; i++) dx[i] = y[i]! * (dy[i]! - dot);
+}
+
+function softmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, from: number, to: number, dot: number): void {
+  if (is32(y)) softmaxBackwardFinish32(y, dy as F32, dx as F32, from, to, dot);
+  else softmaxBackwardFinish64(y as F64, dy as F64, dx as F64, from, to, dot);
+}
+
+/** e^y for a log-probability y (expFast covers [−745, 0]; anything else, NaN included, goes to Math.exp). */
+function expOfLog(y: number): number {
+  return y <= 0 && y >= -745 ? expFast(y, 0) : Math.exp(y);
+}
+
+function logSoftmaxBackwardFinish32(y: Float32Array, dy: Float32Array, dx: Float32Array, from: number, to: number, total: number): void {
+  for (let i = from; i < to; i++) dx[i] = dy[i]! - expOfLog(y[i]!) * total;
+}
+
+function logSoftmaxBackwardFinish64(y: Float64Array, dy: Float64Array, dx: Float64Array, from: number, to: number, total: number): void {
+  for (let i = from; i < to; i++) dx[i] = dy[i]! - expOfLog(y[i]!) * total;
+}
+
 function logSoftmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, from: number, to: number, total: number): void {
-  for (let i = from; i < to; i++) dx[i] = dy[i]! - Math.exp(y[i]!) * total;
+  if (is32(y)) logSoftmaxBackwardFinish32(y, dy as F32, dx as F32, from, to, total);
+  else logSoftmaxBackwardFinish64(y as F64, dy as F64, dx as F64, from, to, total);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,25 +490,22 @@ function logSumExp64(x: Float64Array, out: Float64Array, cols: number): void {
 }
 
 function sigmoidLoop32(x: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < x.length; i++) out[i] = sigmoid32(x[i]!);
+  for (let i = 0, n = x.length; i < n; i++) out[i] = sigmoid32(x[i]!);
 }
 
 function sigmoidLoop64(x: Float64Array, out: Float64Array): void {
-  for (let i = 0; i < x.length; i++) out[i] = sigmoid64(x[i]!);
+  for (let i = 0, n = x.length; i < n; i++) out[i] = sigmoid64(x[i]!);
 }
 
 function sigmoidDerivativeLoop32(x: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < x.length; i++) out[i] = sigmoidDerivative32(x[i]!);
+  for (let i = 0, n = x.length; i < n; i++) out[i] = sigmoidDerivative32(x[i]!);
 }
 
 function sigmoidDerivativeLoop64(x: Float64Array, out: Float64Array): void {
-  for (let i = 0; i < x.length; i++) out[i] = sigmoidDerivative64(x[i]!);
+  for (let i = 0, n = x.length; i < n; i++) out[i] = sigmoidDerivative64(x[i]!);
 }
 
 // The arguments are validated: x and out (and y, dy) share one element type.
-type F32 = Float32Array;
-type F64 = Float64Array;
-const is32 = (a: FloatArray): a is Float32Array => a instanceof Float32Array;
 
 export const jsPieces: RowPieces = {
   rowMax: (x) => (is32(x) ? max32(x, 0, x.length) : max64(x as F64, 0, x.length)),
@@ -443,12 +527,7 @@ export const jsKernels: Kernels = {
   sigmoidDerivative: (x, out) =>
     is32(x) ? sigmoidDerivativeLoop32(x, out as F32) : sigmoidDerivativeLoop64(x as F64, out as F64),
 
-  sigmoidBackward(y, dy, out) {
-    for (let i = 0; i < y.length; i++) {
-      const v = y[i]!;
-      out[i] = dy[i]! * (v * (1 - v));
-    }
-  },
+  sigmoidBackward: (y, dy, out) => (is32(y) ? sigmoidBackward32(y, dy as F32, out as F32) : sigmoidBackward64(y as F64, dy as F64, out as F64)),
 
   softmax: (x, out, cols, t) => (is32(x) ? softmax32(x, out as F32, cols, t) : softmax64(x as F64, out as F64, cols, t)),
   logSoftmax: (x, out, cols, t) =>
