@@ -7,12 +7,19 @@
 // Exits non-zero if any path failed, or if the native addon could not be loaded (no ISA offered)
 // unless SIGMAX_ALLOW_JS_ONLY=1.
 //
-// After the vitest paths, the `kernels` path runs the C++ differential test of every kernel table
-// (scripts/test-kernels.sh --quick): on a CPU without AVX-512 it is what runs the AVX-512 kernels,
-// through SIMDe. It needs Linux with bash and g++ (it installs Debian's libsimde-dev if missing).
+// After the vitest paths, command paths, each printing its own `N passed, M failed` last:
+//   - kernels: the C++ differential test of every kernel table (scripts/test-kernels.sh): on a
+//     CPU without AVX-512 it is what runs the AVX-512 kernels, through SIMDe (Linux, bash, g++; installs
+//     Debian's libsimde-dev if missing);
+//   - fuzz: 60 s of the libFuzzer differential kernel fuzzer, ASan + UBSan (scripts/fuzz-kernels.sh;
+//     Linux; installs Debian's clang and libclang-rt-dev if missing); counts its differential checks;
+//   - neon: the kernel test cross-compiled for aarch64 and run under qemu-user (scripts/test-neon.sh,
+//     reduced options; Linux; installs g++-aarch64-linux-gnu and qemu-user-static if missing);
+//   - soak: a short soak (scripts/soak.mjs --calls 100000: mixed sync/async calls with RSS sampled,
+//     then 10 rounds of 200 concurrent async calls with random aborts).
 //
 // Environment:
-//   SIGMAX_TEST_PATHS=js,avx2   run only these paths (names: js, ISA names, kernels)
+//   SIGMAX_TEST_PATHS=js,avx2   run only these paths (names: js, ISA names, kernels, fuzz, neon, soak)
 //   SIGMAX_ALLOW_JS_ONLY=1      do not fail when the native addon is unavailable
 // Arguments are passed on to vitest, e.g. `node test/run-all.mjs test/errors.test.ts`.
 import { spawnSync } from 'node:child_process';
@@ -49,11 +56,17 @@ const isas = Array.isArray(backend.isas) ? backend.isas : [];
 console.log(`run-all: default backend ${JSON.stringify(backend)}`);
 
 // 2. The paths to run.
-const kernelsPath = process.platform === 'linux' ? [{ name: 'kernels', env: {}, command: ['bash', ['scripts/test-kernels.sh', '--quick']] }] : [];
+const linuxPaths = process.platform === 'linux' ? [
+  { name: 'kernels', env: {}, command: ['bash', ['scripts/test-kernels.sh']] },
+  { name: 'fuzz', env: {}, command: ['bash', ['scripts/fuzz-kernels.sh', '-max_total_time=60', '-seed=1']] },
+  { name: 'neon', env: {}, command: ['bash', ['scripts/test-neon.sh']] },
+] : [];
+const soakPath = { name: 'soak', env: {}, command: [process.execPath, ['--expose-gc', 'scripts/soak.mjs', '--calls', '100000']] };
 let paths = [
   ...isas.map((isa) => ({ name: isa, env: { SIGMAX_ISA: isa } })),
   { name: 'js', env: { SIGMAX_BACKEND: 'js' } },
-  ...kernelsPath,
+  ...linuxPaths,
+  soakPath,
 ];
 const only = (process.env.SIGMAX_TEST_PATHS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 if (only.length > 0) {

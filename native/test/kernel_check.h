@@ -557,9 +557,11 @@ template <class T> void computeScale(Job<T>& job, size_t rows, size_t cols) {
  * Jacobian take the scalar table's outputs on x as y (else x itself); rawLog: log_softmax_backward and its
  * finish take x itself as y (else log_softmax(x)); jac: include the Jacobian (k = n: k² outputs).
  * Each job comes with its expected (scalar table) output, its long double reference and its scale.
+ * only: a bit per Fn, the kernels to make jobs for.
  */
 template <class T> std::vector<Job<T>> makeJobs(const std::vector<T>& x, const std::vector<T>& dy, size_t rows, size_t cols, T t,
-                                                bool realistic, bool rawLog, bool jac, const std::string& input) {
+                                                bool realistic, bool rawLog, bool jac, const std::string& input,
+                                                uint32_t only = ~0u) {
   const size_t n = rows * cols;
   const auto& sk = typed<T>(sigmax::kScalarKernels);
   std::vector<T> ySig(n), ySm(n), yLsm(n);
@@ -568,14 +570,15 @@ template <class T> std::vector<Job<T>> makeJobs(const std::vector<T>& x, const s
   sk.log_softmax(x.data(), yLsm.data(), rows, cols, T(1));
 
   std::vector<Job<T>> jobs;
-  auto add = [&](Fn fn, std::vector<T> a, std::vector<T> b, size_t nOut,
+  auto add = [&](Fn fn, const std::vector<T>& a, const std::vector<T>& b, size_t nOut,
                  std::function<void(const TypedKernels<T>&, const T*, const T*, T*)> call, std::string what) {
+    if (!(only >> fn & 1)) return;  // (before copying the inputs)
     Job<T> j;
     j.fn = fn;
     j.rows = rows;
     j.cols = cols;
-    j.a = std::move(a);
-    j.b = std::move(b);
+    j.a = a;
+    j.b = b;
     j.nOut = nOut;
     j.call = std::move(call);
     j.input = std::move(what);
@@ -609,7 +612,7 @@ template <class T> std::vector<Job<T>> makeJobs(const std::vector<T>& x, const s
     add(kJacPart, realistic ? ySm : x, {}, cnt * k,
         [=](const TypedKernels<T>& kt, const T* a, const T*, T* o) { kt.softmax_jacobian_rows(a, k, first, cnt, o); },
         yJac + fmt(", rows %zu..%zu", first, first + cnt));
-    jobs.back().aux = first;
+    if (!jobs.empty() && jobs.back().fn == kJacPart) jobs.back().aux = first;
   }
 
   // The pieces of one row (how the async path splits a long row across threads), on the whole
@@ -624,7 +627,7 @@ template <class T> std::vector<Job<T>> makeJobs(const std::vector<T>& x, const s
   const T mUp = static_cast<T>(mFin + T(0.75));
   const std::string mDesc = fmt(", m=%.9g", static_cast<double>(mFin));
   add(kRowMax, x, {}, 1, [=](const TypedKernels<T>& kt, const T* a, const T*, T* o) { o[0] = kt.row_max(a, n); }, input);
-  jobs.back().skipValues = hasNaN;
+  if (!jobs.empty() && jobs.back().fn == kRowMax) jobs.back().skipValues = hasNaN;
   add(kExpSumStore, x, {}, n + 1,
       [=](const TypedKernels<T>& kt, const T* a, const T*, T* o) { o[n] = static_cast<T>(kt.exp_sum(a, o, n, mFin, T(1))); },
       input + mDesc + " (output n = the returned sum)");

@@ -80,6 +80,7 @@ struct Options {
   size_t f64Samples = size_t(1) << 21;
   unsigned threads = 0;
   bool quick = false;
+  size_t maxN = ~size_t(0);  // skip shapes of more elements (--max-n; the cross-compiled run under qemu)
 };
 Options opt;
 
@@ -251,6 +252,7 @@ template <class T> void runType(std::vector<TableEntry>& tables, std::vector<Tab
   for (size_t si = 0; si < shapes.size(); ++si) {
     const Shape sh = shapes[si];
     const size_t n = sh.rows * sh.cols;
+    if (n > opt.maxN) continue;
     std::vector<Kind> kinds;
     std::vector<size_t> offsets;
     if (n <= 4099) {
@@ -451,7 +453,7 @@ void printSummary(const std::vector<TableEntry>& tables, const std::vector<Table
 
 void usage() {
   printf("usage: kernel_test [--tables=scalar,sse2,avx2,avx512,neon] [--seed=N] [--sweep-step=N (0: no sweeps)]\n"
-         "                   [--f64-samples=N] [--threads=N] [--max-print=N] [--quick]\n");
+         "                   [--f64-samples=N] [--threads=N] [--max-print=N] [--quick] [--max-n=N]\n");
 }
 
 }  // namespace
@@ -477,6 +479,7 @@ int main(int argc, char** argv) {
     else if (const char* v = val("--threads=")) opt.threads = static_cast<unsigned>(strtoul(v, nullptr, 0));
     else if (const char* v = val("--max-print=")) checkMaxPrint = atoi(v);
     else if (a == "--quick") opt.quick = true;
+    else if (const char* v = val("--max-n=")) opt.maxN = strtoull(v, nullptr, 0);
     else {
       usage();
       return a == "--help" || a == "-h" ? 0 : 2;
