@@ -31,6 +31,36 @@ function needsWideTemperature(name: keyof Core, args: unknown[]): boolean {
   return !(t >= F32_MIN_NORMAL && t <= F32_MAX);
 }
 
+/**
+ * While a short native call is in flight, the event loop keeps turning (a setImmediate chain) for up to
+ * SPIN_MS instead of sleeping in its poller at once: waking a sleeping thread costs tens of µs on a VM,
+ * more than such a call's work. On a busy machine that backfires (the spinning thread holds the core
+ * the pool thread needs), so spinning stays on only while it pays: while most recent short calls
+ * settled within the window; otherwise one call in 16 still tries it, to notice when it pays again.
+ */
+const SHORT_CALL_ELEMENTS = 1 << 16;
+const SPIN_MS = 0.1;
+let shortCallsInFlight = 0;
+let spinUntil = 0;
+let spinPaid = 1; // moving average: did short calls settle while the loop was still spinning?
+let probes = 0;
+function turn(): void {
+  if (shortCallsInFlight > 0 && performance.now() < spinUntil) setImmediate(turn);
+}
+function keepLoopAwake<T>(call: Promise<T>): Promise<T> {
+  if (spinPaid < 0.5 && (++probes & 15) !== 0) return call;
+  const spinning = shortCallsInFlight > 0 && performance.now() < spinUntil;
+  shortCallsInFlight++;
+  spinUntil = performance.now() + SPIN_MS;
+  if (!spinning) setImmediate(turn);
+  const settled = (): void => {
+    shortCallsInFlight--;
+    spinPaid = 0.875 * spinPaid + (performance.now() < spinUntil ? 0.125 : 0);
+  };
+  call.then(settled, settled);
+  return call;
+}
+
 /** The package root: dist/cjs/ sits two levels below it. */
 const packageRoot = path.join(__dirname, '..', '..');
 
@@ -49,10 +79,11 @@ export function loadNative(isaCap: string): NativeBackend {
   }
   const executor: Executor = {
     // `<name>Async` runs the same kernel on the addon's pool threads and resolves with its result.
-    call: (name, args) =>
-      needsWideTemperature(name, args)
-        ? Promise.resolve().then(() => wide[name]!(...args))
-        : (calls[`${name}Async`]! as (...a: unknown[]) => Promise<unknown>)(...args),
+    call: (name, args) => {
+      if (needsWideTemperature(name, args)) return Promise.resolve().then(() => wide[name]!(...args));
+      const call = (calls[`${name}Async`]! as (...a: unknown[]) => Promise<unknown>)(...args);
+      return (args[0] as FloatArray).length <= SHORT_CALL_ELEMENTS ? keepLoopAwake(call) : call;
+    },
     // Each chunk costs a round trip through a pool thread and the event loop (tens of µs on a VM):
     // 4M elements (a few ms of work) keep that small while an abort still lands within milliseconds.
     chunkElements: 1 << 22,

@@ -57,7 +57,8 @@ void workerLoop(Pool* p) {
   for (;;) {
     const auto spinUntil = std::chrono::steady_clock::now() + kSpin;
     while (p->queued.load(std::memory_order_acquire) == 0 && std::chrono::steady_clock::now() < spinUntil) {
-      for (int i = 0; i < 64; ++i) cpuRelax();
+      for (int i = 0; i < 16; ++i) cpuRelax();
+      std::this_thread::yield();  // a thread that needs this core (the caller's, say) gets it
     }
     std::unique_lock<std::mutex> lock(p->mutex);
     while (p->queue.empty()) {
