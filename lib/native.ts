@@ -44,15 +44,19 @@ let shortCallsInFlight = 0;
 let spinUntil = 0;
 let spinPaid = 1; // moving average: did short calls settle while the loop was still spinning?
 let probes = 0;
+let turning = false; // one setImmediate chain at most
 function turn(): void {
-  if (shortCallsInFlight > 0 && performance.now() < spinUntil) setImmediate(turn);
+  turning = shortCallsInFlight > 0 && performance.now() < spinUntil;
+  if (turning) setImmediate(turn);
 }
 function keepLoopAwake<T>(call: Promise<T>): Promise<T> {
   if (spinPaid < 0.5 && (++probes & 15) !== 0) return call;
-  const spinning = shortCallsInFlight > 0 && performance.now() < spinUntil;
   shortCallsInFlight++;
   spinUntil = performance.now() + SPIN_MS;
-  if (!spinning) setImmediate(turn);
+  if (!turning) {
+    turning = true;
+    setImmediate(turn);
+  }
   const settled = (): void => {
     shortCallsInFlight--;
     spinPaid = 0.875 * spinPaid + (performance.now() < spinUntil ? 0.125 : 0);
