@@ -91,10 +91,18 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
     return Math.max(1, Math.min(threads, Math.floor(elements / MIN_ELEMENTS_PER_THREAD)));
   }
 
-  /** Elements per task: at most a chunk, and small enough to give every chain work (a multiple of 64). */
+  /**
+   * How many tasks to cut `elements` of work into: enough that none exceeds a chunk, and a multiple of
+   * `chains` so that every chain gets the same share (3 chunks on 2 chains would leave one idle a third
+   * of the time).
+   */
+  function taskCount(elements: number, chains: number): number {
+    return Math.ceil(Math.ceil(elements / ex.chunkElements) / chains) * chains;
+  }
+
+  /** Elements per task: equal shares of at most about a chunk (a multiple of 64). */
   function taskSize(elements: number, chains: number): number {
-    const even = Math.ceil(elements / chains / 64) * 64;
-    return Math.max(64, Math.min(ex.chunkElements, even));
+    return Math.max(64, Math.ceil(elements / taskCount(elements, chains) / 64) * 64);
   }
 
   /** Runs the tasks on `chains` concurrent chains; stops taking tasks once aborted, then rejects. */
@@ -151,7 +159,7 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
     const rows = n / cols;
     const chains = chainsFor(n, threads);
     if (cols <= ex.chunkElements && rows >= chains) {
-      const rowsPerTask = Math.max(1, Math.min(Math.floor(ex.chunkElements / cols), Math.ceil(rows / chains)));
+      const rowsPerTask = Math.ceil(rows / Math.min(rows, taskCount(n, chains)));
       await run(ranges(rows, rowsPerTask, rowsTask), chains, signal);
       return;
     }
@@ -273,7 +281,7 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
       const { signal, threads } = asyncOptions(options);
       const k = a.x.length;
       const chains = chainsFor(k * k, threads);
-      const rowsPerTask = Math.max(1, Math.min(Math.floor(ex.chunkElements / Math.max(k, 1)), Math.ceil(k / chains)));
+      const rowsPerTask = Math.ceil(k / Math.min(k, taskCount(k * k, chains)));
       const task = (r0: number, r1: number): Task => () => ex.call('softmaxJacobian', [a.x, a.out.subarray(r0 * k, r1 * k), r0]);
       await run(ranges(k, rowsPerTask, task), chains, signal);
       return a.out as typeof y;
