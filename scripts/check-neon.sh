@@ -6,10 +6,8 @@ cd "$(dirname "$0")/.."
 CXX=aarch64-linux-gnu-g++
 if ! command -v "$CXX" >/dev/null 2>&1; then
   echo "check:neon: installing $CXX (Debian package g++-aarch64-linux-gnu)"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq g++-aarch64-linux-gnu >/dev/null
+  source scripts/lib/apt.sh
+  apt_install g++-aarch64-linux-gnu
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -22,13 +22,7 @@ start=$(date +%s)
 CLANGXX=${CLANGXX:-clang++}
 out=build-fuzz
 mkdir -p "$out/obj" "$out/corpus" "$out/seeds" "$out/artifacts"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-apt_install() {
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 ||
-    { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
-}
+source scripts/lib/apt.sh
 cpu_has() { grep -qw "$1" /proc/cpuinfo 2>/dev/null; }
 
 sanitizers_work() {

@@ -62,11 +62,8 @@ case "$(uname -m)" in
       avx512_mode="emulated via SIMDe"
       if [ ! -f /usr/include/simde/x86/avx512.h ]; then
         echo "test-kernels: installing libsimde-dev (SIMDe headers) to emulate AVX-512"
-        SUDO=""
-        [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-        export DEBIAN_FRONTEND=noninteractive
-        $SUDO apt-get install -y -qq libsimde-dev >/dev/null 2>&1 ||
-          { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq libsimde-dev >/dev/null; }
+        source scripts/lib/apt.sh
+        apt_install libsimde-dev
       fi
       # The stand-in <immintrin.h> must come first on the include path. No -mavx512f. Every AVX-512 CPU
       # also has AVX2 and FMA: when this one does too, SIMDe computes each 512-bit operation as two

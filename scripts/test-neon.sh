@@ -18,13 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 CXX=aarch64-linux-gnu-g++
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-apt_install() {
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 ||
-    { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
-}
+source scripts/lib/apt.sh
 native=0
 case "$(uname -m)" in aarch64|arm64) native=1; CXX=${CXX_NATIVE:-g++} ;; esac
 if [ "$native" -eq 0 ] && ! command -v "$CXX" >/dev/null 2>&1; then
