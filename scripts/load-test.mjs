@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from './lib/mulberry32.cjs';
 
 // autocannon appends every response body to a JavaScript string (PipelinedRequestsQueue.addBody, for
 // verifyBody/expectBody/onResponse, none of which we use). For the 8 MB binary answers of the
@@ -58,14 +59,7 @@ const HANDLERS = [
 
 /** Deterministic logits (mulberry32, spread ~N(0, 2²)-ish), little-endian float32 bytes. */
 function makeBody(n, seed) {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(seed);
   const buf = Buffer.alloc(n * 4);
   for (let i = 0; i < n; i++) buf.writeFloatLE((rand() + rand() + rand() - 1.5) * 4, i * 4);
   return buf;

@@ -4,6 +4,7 @@
 // deviates from a seeded generator in one 16 MiB block, written over and over (rows repeat with a
 // period; that does not matter to the throughput being measured).
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { mulberry32 } from './lib/mulberry32.cjs';
 
 const [out, rowsArg, colsArg] = process.argv.slice(2);
 if (!out || !rowsArg || !colsArg) {
@@ -24,14 +25,7 @@ header.writeUInt16LE(total - 10, 8);
 header.write(dict, 10, 'latin1');
 header[total - 1] = 0x0a;
 
-let a = 12345;
-const rand = () => {
-  a = (a + 0x6d2b79f5) >>> 0;
-  let t = a;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rand = mulberry32(12345);
 const blockElems = 4 << 20; // 16 MiB of float32
 const block = new Float32Array(blockElems);
 for (let i = 0; i < blockElems; i++) block[i] = (rand() + rand() + rand() - 1.5) * 4;

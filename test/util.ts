@@ -28,16 +28,9 @@ export function fromNumbers(p: Precision, values: ArrayLike<number>): FloatArray
 
 export type Rng = () => number;
 
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../scripts/lib/mulberry32.cjs';
+
+export { mulberry32 };
 
 /** A uint32 from the generator. */
 export function nextU32(rng: Rng): number {

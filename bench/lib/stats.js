@@ -41,16 +41,7 @@ function spread(s, digits = 3) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { mulberry32: rng } = require('../../scripts/lib/mulberry32.cjs');
 
 /**
  * A float array of `n` logits spread over about [-8, 8], deterministic (fast: one rng draw per 4 values).

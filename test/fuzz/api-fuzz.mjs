@@ -16,6 +16,7 @@
 // Values are checked against a float64 reference with bounds loose enough for a basic-property check
 // (range, type, length, special-value rules, Σ softmax = 1); accuracy proper is test/accuracy.test.ts.
 import fc from 'fast-check';
+import { mulberry32 } from '../../scripts/lib/mulberry32.cjs';
 
 export const FNS = [
   'sigmoid', 'sigmoidDerivative', 'sigmoidBackward', 'softmax', 'logSoftmax', 'logSumExp',
@@ -70,17 +71,6 @@ export function callArbitrary() {
 
 // ------------------------------------------------------------------------------------------------
 // Building the arguments.
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SENTINEL = 0xa5;
 class F32Sub extends Float32Array {}
