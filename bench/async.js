@@ -202,9 +202,8 @@ async function benchSpeedup(big, bigOut) {
       { name: 't2', fn: () => run(2) },
     ];
     if (addon) {
-      // What one native call per thread (no chunking, no hand-off between chunks) reaches: two raw addon
-      // calls on the halves (row-aligned). Measurement only: lib/async.ts cuts the work into ≤ 2^20-element
-      // tasks, each a round trip through the event loop.
+      // Two raw addon calls on the halves (row-aligned), one per pool thread: a static split, for
+      // comparison with the library's one call whose pool threads take small chunks in turn.
       const h = c.op === 'sigmoid' ? c.n / 2 : Math.floor(c.n / c.cols / 2) * c.cols;
       const half = (a, b) => c.op === 'sigmoid'
         ? addon.sigmoidAsync(x.subarray(a, b), y.subarray(a, b))

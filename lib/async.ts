@@ -1,5 +1,6 @@
-// The …Async twins of the API: the same validation, then the work cut into calls that run off the
-// JavaScript thread (native: the addon's pool threads) or between turns of the event loop (pure TS).
+// The …Async twins of the API: the same validation, then the work run off the JavaScript thread (native:
+// one call that the addon cuts into chunks for its pool threads) or cut into calls that run between
+// turns of the event loop (pure TS).
 // Large inputs are split across `threads` concurrent chains of calls: element-wise ops by range,
 // row-wise ops by whole rows, and a few long rows by a parallel max/sum reduction followed by a
 // parallel finishing pass. Element-wise results are bit-for-bit those of the sync API.
@@ -12,6 +13,13 @@ import { binaryArgs, checkOptions, elementwiseArgs, jacobianArgs, rowArgs, rowBi
 export interface Executor {
   /** Runs `core[name](...args)` and resolves with its result. */
   call(name: keyof Core, args: unknown[]): Promise<unknown>;
+  /**
+   * Runs the whole of `core[name](...args)` (one that writes only into arrays), cut by the executor
+   * itself into chunks for up to `threads` threads, and stops between chunks once `signal` aborts.
+   * Undefined when the executor has no such call or cannot take this one: lib/async.ts then cuts the
+   * work into separate calls.
+   */
+  callSplit?(name: keyof Core, args: unknown[], threads: number, signal: AbortSignal | undefined): Promise<unknown> | undefined;
   /** Elements per call at most: bounds the delay of an abort and, for pure TS, each event-loop stall. */
   chunkElements: number;
   /** Whether concurrent calls run in parallel (native) or interleave on one thread (pure TS). */
@@ -126,6 +134,20 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
     return results;
   }
 
+  /**
+   * Runs the whole call `name(...args)` on `chains` threads: as one call that the executor cuts into
+   * chunks itself, or else as `tasks()` on `chains` chains of separate calls.
+   */
+  async function runWhole(name: keyof Core, args: unknown[], chains: number, signal: AbortSignal | undefined, tasks: () => Task[]) {
+    const whole = ex.callSplit?.(name, args, chains, signal);
+    if (!whole) {
+      await run(tasks(), chains, signal);
+      return;
+    }
+    await whole;
+    if (signal?.aborted) throw abortError(signal);
+  }
+
   /** Tasks over [0, n) in pieces of `size` elements. */
   function ranges(n: number, size: number, task: (from: number, to: number) => Task): Task[] {
     const tasks: Task[] = [];
@@ -139,15 +161,17 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
     const chains = chainsFor(n, threads);
     const call = (from: number, to: number): Task => () =>
       ex.call(name, [...arrays.map((a) => a.subarray(from, to)), out.subarray(from, to)]);
-    await run(ranges(n, taskSize(n, chains), call), chains, signal);
+    await runWhole(name, [...arrays, out], chains, signal, () => ranges(n, taskSize(n, chains), call));
     return out;
   }
 
   /**
-   * Row-wise work: blocks of whole rows per task; or, for rows longer than a chunk or fewer than the
-   * chains, one row at a time with `longRow` (a parallel reduction in chunk-sized parts).
+   * Row-wise work `name(...args)`: blocks of whole rows per task; or, for rows longer than a chunk or
+   * fewer than the chains, one row at a time with `longRow` (a parallel reduction in chunk-sized parts).
    */
   async function rowwise(
+    name: keyof Core,
+    args: unknown[],
     n: number,
     cols: number,
     options: unknown,
@@ -160,7 +184,7 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
     const chains = chainsFor(n, threads);
     if (cols <= ex.chunkElements && rows >= chains) {
       const rowsPerTask = Math.ceil(rows / Math.min(rows, taskCount(n, chains)));
-      await run(ranges(rows, rowsPerTask, rowsTask), chains, signal);
+      await runWhole(name, args, chains, signal, () => ranges(rows, rowsPerTask, rowsTask));
       return;
     }
     const size = taskSize(cols, chains);
@@ -193,7 +217,8 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
         kind === 'logSumExp'
           ? ex.call(kind, [x.subarray(r0 * cols, r1 * cols), out.subarray(r0, r1), cols])
           : ex.call(kind, [x.subarray(r0 * cols, r1 * cols), out.subarray(r0 * cols, r1 * cols), cols, t]);
-      await rowwise(x.length, cols, options, rowsTask, async (row, parts, chains, signal) => {
+      const whole = kind === 'logSumExp' ? [x, out, cols] : [x, out, cols, t];
+      await rowwise(kind, whole, x.length, cols, options, rowsTask, async (row, parts, chains, signal) => {
         const xr = x.subarray(row * cols, (row + 1) * cols);
         const yr = kind === 'logSumExp' ? null : out.subarray(row * cols, (row + 1) * cols);
         const each = (f: (from: number, to: number) => unknown[], name: keyof Core) => partTasks(parts, name, f);
@@ -223,7 +248,7 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
       const span = (a: FloatArray, r0: number, r1: number) => a.subarray(r0 * cols, r1 * cols);
       const rowsTask = (r0: number, r1: number): Task => () =>
         ex.call(kind, [span(y, r0, r1), span(dy, r0, r1), span(out, r0, r1), cols]);
-      await rowwise(y.length, cols, options, rowsTask, async (row, parts, chains, signal) => {
+      await rowwise(kind, [y, dy, out, cols], y.length, cols, options, rowsTask, async (row, parts, chains, signal) => {
         const [yr, dyr, dxr] = [y, dy, out].map((a) => span(a, row, row + 1)) as [FloatArray, FloatArray, FloatArray];
         const each = (f: (from: number, to: number) => unknown[], name: keyof Core) => partTasks(parts, name, f);
         const reduce = kind === 'softmaxBackward'
@@ -280,10 +305,11 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
       const a = jacobianArgs(y, options);
       const { signal, threads } = asyncOptions(options);
       const k = a.x.length;
+      if (k === 0) return a.out as typeof y;
       const chains = chainsFor(k * k, threads);
       const rowsPerTask = Math.ceil(k / Math.min(k, taskCount(k * k, chains)));
       const task = (r0: number, r1: number): Task => () => ex.call('softmaxJacobian', [a.x, a.out.subarray(r0 * k, r1 * k), r0]);
-      await run(ranges(k, rowsPerTask, task), chains, signal);
+      await runWhole('softmaxJacobian', [a.x, a.out, 0], chains, signal, () => ranges(k, rowsPerTask, task));
       return a.out as typeof y;
     },
     setThreads(threads) {

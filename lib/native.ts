@@ -81,15 +81,35 @@ export function loadNative(isaCap: string): NativeBackend {
   for (const name of TEMPERATURE_CALLS) {
     core[name] = (...args) => (needsWideTemperature(name, args) ? wide : calls)[name]!(...args);
   }
+  /**
+   * `<name>Async(...args, threads, abort)` runs the same kernel on up to `threads` of the addon's pool
+   * threads, in chunks, and resolves with its result; it stops taking chunks once `abort[0]` is set.
+   */
+  const callAsync = (name: keyof Core, args: unknown[], threads: number, signal?: AbortSignal): Promise<unknown> => {
+    let abort: Int32Array | null = null;
+    let onAbort: (() => void) | null = null;
+    if (signal) {
+      const flag = new Int32Array(1);
+      onAbort = () => Atomics.store(flag, 0, 1);
+      signal.addEventListener('abort', onAbort, { once: true });
+      abort = flag;
+    }
+    const call = (calls[`${name}Async`]! as (...a: unknown[]) => Promise<unknown>)(...args, threads, abort);
+    if (onAbort) {
+      const done = (): void => signal!.removeEventListener('abort', onAbort!);
+      call.then(done, done);
+    }
+    return (args[0] as FloatArray).length <= SHORT_CALL_ELEMENTS ? keepLoopAwake(call) : call;
+  };
   const executor: Executor = {
-    // `<name>Async` runs the same kernel on the addon's pool threads and resolves with its result.
-    call: (name, args) => {
-      if (needsWideTemperature(name, args)) return Promise.resolve().then(() => wide[name]!(...args));
-      const call = (calls[`${name}Async`]! as (...a: unknown[]) => Promise<unknown>)(...args);
-      return (args[0] as FloatArray).length <= SHORT_CALL_ELEMENTS ? keepLoopAwake(call) : call;
-    },
-    // Each chunk costs a round trip through a pool thread and the event loop (tens of µs on a VM):
-    // 4M elements (a few ms of work) keep that small while an abort still lands within milliseconds.
+    call: (name, args) =>
+      needsWideTemperature(name, args) ? Promise.resolve().then(() => wide[name]!(...args)) : callAsync(name, args, 1),
+    // One call does the whole work: the addon cuts it into chunks for its threads (no round trip through
+    // the event loop between chunks). Not for the float32 calls the float64 pure-TS kernels take.
+    callSplit: (name, args, threads, signal) =>
+      needsWideTemperature(name, args) ? undefined : callAsync(name, args, threads, signal),
+    // The pieces of one long row (lib/async.ts) are separate calls: 4M elements (a few ms of work) keep
+    // their round trips through the event loop cheap while an abort still lands within milliseconds.
     chunkElements: 1 << 22,
     parallel: true,
     // The addon's pool has one thread per hardware thread; more chains would only queue.

@@ -2,12 +2,16 @@
 // Argument validation with user-facing messages lives in TypeScript (lib/validate.ts); this layer
 // re-checks only what memory safety needs (array types and lengths), cheaply, and never copies data.
 //
-// Every operation exists twice: `name(...)` runs on the calling thread, `nameAsync(...)` on a pool
-// thread (native/thread_pool.h) and returns a Promise, holding references to its arrays until it
-// settles. The TypeScript layer splits large inputs into several such calls (lib/async.ts).
+// Every operation exists twice: `name(...)` runs on the calling thread, `nameAsync(..., threads, abort)`
+// on pool threads (native/thread_pool.h) and returns a Promise, holding references to its arrays until
+// it settles. An async call cuts its work (elements, or whole rows) into chunks that up to `threads`
+// pool threads take in turn, and stops taking them once the Int32Array `abort` holds a non-zero value.
 #include <napi.h>
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -49,18 +53,23 @@ struct FloatView {
   void* data = nullptr;  // null for an argument passed as null (optional output)
 };
 
-/** What an operation does once its arguments are checked; returns its number result (or NaN). */
+/**
+ * What an operation does once its arguments are checked: `run(from, to)` does units [from, to) of its
+ * work (elements or rows, each `unitElements` elements) and returns its number result, if any.
+ */
 struct Job {
-  std::function<double()> run;
+  std::function<double(size_t from, size_t to)> run;
+  size_t units = 1;  // 1 for the calls that return a number: they are not split
+  size_t unitElements = 1;
+  size_t argCount = 0;  // the async call's own arguments (threads, abort) follow these
   bool returnsNumber = false;
 };
-
-constexpr size_t kMaxArgs = 6;
 
 /** The arguments of a call: `arrays` float typed arrays of one element type, then `numbers` numbers. */
 struct Args {
   FloatView array[3];
   double number[3] = {0, 0, 0};
+  size_t count = 0;  // arguments read
 };
 
 bool fail(Napi::Env env, bool range, const std::string& what) {
@@ -92,6 +101,7 @@ bool readArgs(const Napi::CallbackInfo& info, size_t arrays, size_t numbers, boo
       return fail(info.Env(), false, "argument " + std::to_string(arrays + i) + " must be a number");
     }
   }
+  args->count = arrays + numbers;
   return true;
 }
 
@@ -108,22 +118,27 @@ template <typename T>
 T* ptr(const FloatView& v) { return static_cast<T*>(v.data); }
 
 /**
- * Builds a Job from `make(kernels, args)` for the element type of the arrays; `make` is a generic
- * lambda returning the callable to run (void or a number).
+ * Builds a Job of `units` units from `make(kernels, zero)` for the element type of the arrays; `make` is
+ * a generic lambda returning the callable to run on units [from, to) (void or a number).
  */
 template <typename Make>
-void typedJob(const KernelTable* table, const Args& a, Job* job, Make make) {
+void typedJob(const KernelTable* table, const Args& a, size_t units, size_t unitElements, Job* job, Make make) {
+  job->units = units;
+  job->unitElements = unitElements > 0 ? unitElements : 1;
+  job->argCount = a.count;
   if (a.array[0].type == napi_float32_array) {
     auto run = make(typed<float>(table), float{});
-    job->run = [run]() { return static_cast<double>(run()); };
+    job->run = [run](size_t from, size_t to) { return static_cast<double>(run(from, to)); };
   } else {
     auto run = make(typed<double>(table), double{});
-    job->run = [run]() { return static_cast<double>(run()); };
+    job->run = [run](size_t from, size_t to) { return static_cast<double>(run(from, to)); };
   }
 }
 
-/** Wraps a void call so that it "returns" 0 for typedJob. */
-#define SIGMAX_VOID(call) [=]() { call; return 0.0; }
+/** Wraps a void call on units [from, to) so that it "returns" 0 for typedJob. */
+#define SIGMAX_VOID(call) [=](size_t from, size_t to) { call; return 0.0; }
+/** A call that returns a number and is not split. */
+#define SIGMAX_NUMBER(call) [=](size_t, size_t) { return call; }
 
 // ---- Operations: check the arguments, build the Job ----
 
@@ -135,13 +150,12 @@ bool prepareSigmoid(const Napi::CallbackInfo& info, const KernelTable* table, Jo
   Args a;
   if (!readArgs(info, 2, 0, false, &a)) return false;
   if (a.array[1].length != a.array[0].length) return fail(info.Env(), true, "out must have the length of x");
-  typedJob(table, a, job, [&](const auto& k, auto zero) {
+  typedJob(table, a, a.array[0].length, 1, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
     const auto kernel = kDerivative ? k.sigmoid_derivative : k.sigmoid;
     const T* x = ptr<T>(a.array[0]);
     T* y = ptr<T>(a.array[1]);
-    const size_t n = a.array[0].length;
-    return SIGMAX_VOID(if (n > 0) kernel(x, y, n));
+    return SIGMAX_VOID(if (to > from) kernel(x + from, y + from, to - from));
   });
   return true;
 }
@@ -152,12 +166,12 @@ bool prepareSigmoidBackward(const Napi::CallbackInfo& info, const KernelTable* t
   if (!readArgs(info, 3, 0, false, &a)) return false;
   const size_t n = a.array[0].length;
   if (a.array[1].length != n || a.array[2].length != n) return fail(info.Env(), true, "y, dy and out must have one length");
-  typedJob(table, a, job, [&](const auto& k, auto zero) {
+  typedJob(table, a, n, 1, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
     const auto kernel = k.sigmoid_backward;
     const T *y = ptr<T>(a.array[0]), *dy = ptr<T>(a.array[1]);
     T* dx = ptr<T>(a.array[2]);
-    return SIGMAX_VOID(if (n > 0) kernel(y, dy, dx, n));
+    return SIGMAX_VOID(if (to > from) kernel(y + from, dy + from, dx + from, to - from));
   });
   return true;
 }
@@ -181,14 +195,14 @@ bool prepareSoftmax(const Napi::CallbackInfo& info, const KernelTable* table, Jo
   if (!readArgs(info, 2, 2, false, &a) || !shapeOf(info, a.array[0], a.number[0], &rows)) return false;
   if (a.array[1].length != a.array[0].length) return fail(info.Env(), true, "out must have the length of x");
   if (!isTemperature(a.number[1])) return fail(info.Env(), true, "temperature must be finite and > 0");
-  typedJob(table, a, job, [&](const auto& k, auto zero) {
+  const size_t cols = static_cast<size_t>(a.number[0]);
+  typedJob(table, a, rows, cols, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
     const auto kernel = kLog ? k.log_softmax : k.softmax;
     const T* x = ptr<T>(a.array[0]);
     T* y = ptr<T>(a.array[1]);
-    const size_t cols = static_cast<size_t>(a.number[0]);
     const T t = static_cast<T>(a.number[1]);
-    return SIGMAX_VOID(kernel(x, y, rows, cols, t));
+    return SIGMAX_VOID(if (to > from) kernel(x + from * cols, y + from * cols, to - from, cols, t));
   });
   return true;
 }
@@ -199,13 +213,13 @@ bool prepareLogSumExp(const Napi::CallbackInfo& info, const KernelTable* table, 
   size_t rows = 0;
   if (!readArgs(info, 2, 1, false, &a) || !shapeOf(info, a.array[0], a.number[0], &rows)) return false;
   if (a.array[1].length != rows) return fail(info.Env(), true, "out must have one element per row");
-  typedJob(table, a, job, [&](const auto& k, auto zero) {
+  const size_t cols = static_cast<size_t>(a.number[0]);
+  typedJob(table, a, rows, cols, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
     const auto kernel = k.logsumexp;
     const T* x = ptr<T>(a.array[0]);
     T* out = ptr<T>(a.array[1]);
-    const size_t cols = static_cast<size_t>(a.number[0]);
-    return SIGMAX_VOID(kernel(x, out, rows, cols));
+    return SIGMAX_VOID(if (to > from) kernel(x + from * cols, out + from, to - from, cols));
   });
   return true;
 }
@@ -218,13 +232,13 @@ bool prepareBackward(const Napi::CallbackInfo& info, const KernelTable* table, J
   if (!readArgs(info, 3, 1, false, &a) || !shapeOf(info, a.array[0], a.number[0], &rows)) return false;
   const size_t n = a.array[0].length;
   if (a.array[1].length != n || a.array[2].length != n) return fail(info.Env(), true, "y, dy and out must have one length");
-  typedJob(table, a, job, [&](const auto& k, auto zero) {
+  const size_t cols = static_cast<size_t>(a.number[0]);
+  typedJob(table, a, rows, cols, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
     const auto kernel = kLog ? k.log_softmax_backward : k.softmax_backward;
     const T *y = ptr<T>(a.array[0]), *dy = ptr<T>(a.array[1]);
     T* dx = ptr<T>(a.array[2]);
-    const size_t cols = static_cast<size_t>(a.number[0]);
-    return SIGMAX_VOID(kernel(y, dy, dx, rows, cols));
+    return SIGMAX_VOID(if (to > from) kernel(y + from * cols, dy + from * cols, dx + from * cols, to - from, cols));
   });
   return true;
 }
@@ -240,13 +254,13 @@ bool prepareJacobian(const Napi::CallbackInfo& info, const KernelTable* table, J
       static_cast<size_t>(first) + rows > k) {
     return fail(info.Env(), true, "out must hold whole Jacobian rows within y.length");
   }
-  typedJob(table, a, job, [&](const auto& kt, auto zero) {
+  typedJob(table, a, rows, k, job, [&](const auto& kt, auto zero) {
     using T = decltype(zero);
     const auto kernel = kt.softmax_jacobian_rows;
     const T* y = ptr<T>(a.array[0]);
     T* out = ptr<T>(a.array[1]);
-    const size_t from = static_cast<size_t>(first);
-    return SIGMAX_VOID(kernel(y, k, from, rows, out));
+    const size_t firstRow = static_cast<size_t>(first);
+    return SIGMAX_VOID(if (to > from) kernel(y, k, firstRow + from, to - from, out + from * k));
   });
   return true;
 }
@@ -258,12 +272,12 @@ bool prepareRowMax(const Napi::CallbackInfo& info, const KernelTable* table, Job
   Args a;
   if (!readArgs(info, 1, 0, false, &a)) return false;
   if (a.array[0].length == 0) return fail(info.Env(), true, "x must not be empty");
-  typedJob(table, a, job, [&](const auto& k, auto zero) {
+  typedJob(table, a, 1, a.array[0].length, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
     const auto kernel = k.row_max;
     const T* x = ptr<T>(a.array[0]);
     const size_t n = a.array[0].length;
-    return [=]() { return kernel(x, n); };
+    return SIGMAX_NUMBER(kernel(x, n));
   });
   job->returnsNumber = true;
   return true;
@@ -275,14 +289,14 @@ bool prepareExpSum(const Napi::CallbackInfo& info, const KernelTable* table, Job
   if (!readArgs(info, 2, 2, true, &a)) return false;
   if (a.array[1].data != nullptr && a.array[1].length != a.array[0].length) return fail(info.Env(), true, "y must have the length of x");
   if (!isTemperature(a.number[1])) return fail(info.Env(), true, "temperature must be finite and > 0");
-  typedJob(table, a, job, [&](const auto& k, auto zero) {
+  typedJob(table, a, 1, a.array[0].length, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
     const auto kernel = k.exp_sum;
     const T* x = ptr<T>(a.array[0]);
     T* y = ptr<T>(a.array[1]);
     const size_t n = a.array[0].length;
     const T m = static_cast<T>(a.number[0]), t = static_cast<T>(a.number[1]);
-    return [=]() { return kernel(x, y, n, m, t); };
+    return SIGMAX_NUMBER(kernel(x, y, n, m, t));
   });
   job->returnsNumber = true;
   return true;
@@ -292,13 +306,12 @@ bool prepareExpSum(const Napi::CallbackInfo& info, const KernelTable* table, Job
 bool prepareScale(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
   Args a;
   if (!readArgs(info, 1, 1, false, &a)) return false;
-  typedJob(table, a, job, [&](const auto& k, auto zero) {
+  typedJob(table, a, a.array[0].length, 1, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
     const auto kernel = k.scale;
     T* y = ptr<T>(a.array[0]);
-    const size_t n = a.array[0].length;
     const T s = static_cast<T>(a.number[0]);
-    return SIGMAX_VOID(kernel(y, n, s));
+    return SIGMAX_VOID(if (to > from) kernel(y + from, to - from, s));
   });
   return true;
 }
@@ -309,14 +322,13 @@ bool prepareLogSoftmaxFinish(const Napi::CallbackInfo& info, const KernelTable* 
   if (!readArgs(info, 2, 3, false, &a)) return false;
   if (a.array[1].length != a.array[0].length) return fail(info.Env(), true, "y must have the length of x");
   if (!isTemperature(a.number[1])) return fail(info.Env(), true, "temperature must be finite and > 0");
-  typedJob(table, a, job, [&](const auto& k, auto zero) {
+  typedJob(table, a, a.array[0].length, 1, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
     const auto kernel = k.log_softmax_finish;
     const T* x = ptr<T>(a.array[0]);
     T* y = ptr<T>(a.array[1]);
-    const size_t n = a.array[0].length;
     const T m = static_cast<T>(a.number[0]), t = static_cast<T>(a.number[1]), logSum = static_cast<T>(a.number[2]);
-    return SIGMAX_VOID(kernel(x, y, n, m, t, logSum));
+    return SIGMAX_VOID(if (to > from) kernel(x + from, y + from, to - from, m, t, logSum));
   });
   return true;
 }
@@ -327,13 +339,13 @@ bool prepareSum(const Napi::CallbackInfo& info, const KernelTable* table, Job* j
   Args a;
   if (!readArgs(info, kDot ? 2 : 1, 0, false, &a)) return false;
   if (kDot && a.array[1].length != a.array[0].length) return fail(info.Env(), true, "a and b must have one length");
-  typedJob(table, a, job, [&](const auto& k, auto zero) {
+  typedJob(table, a, 1, a.array[0].length, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
     const auto dot = k.dot;
     const auto sum = k.sum;
     const T *x = ptr<T>(a.array[0]), *y = ptr<T>(a.array[1]);
     const size_t n = a.array[0].length;
-    return [=]() { return kDot ? dot(x, y, n) : sum(x, n); };
+    return SIGMAX_NUMBER(kDot ? dot(x, y, n) : sum(x, n));
   });
   job->returnsNumber = true;
   return true;
@@ -346,13 +358,13 @@ bool prepareBackwardFinish(const Napi::CallbackInfo& info, const KernelTable* ta
   if (!readArgs(info, 3, 1, false, &a)) return false;
   const size_t n = a.array[0].length;
   if (a.array[1].length != n || a.array[2].length != n) return fail(info.Env(), true, "y, dy and dx must have one length");
-  typedJob(table, a, job, [&](const auto& k, auto zero) {
+  typedJob(table, a, n, 1, job, [&](const auto& k, auto zero) {
     using T = decltype(zero);
     const auto kernel = kLog ? k.log_softmax_backward_finish : k.softmax_backward_finish;
     const T *y = ptr<T>(a.array[0]), *dy = ptr<T>(a.array[1]);
     T* dx = ptr<T>(a.array[2]);
     const T c = static_cast<T>(a.number[0]);
-    return SIGMAX_VOID(kernel(y, dy, dx, n, c));
+    return SIGMAX_VOID(if (to > from) kernel(y + from, dy + from, dx + from, to - from, c));
   });
   return true;
 }
@@ -373,23 +385,71 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
   const KernelTable* table = tableOf(info.Env());
   Job job;
   if (table == nullptr || !P(info, table, &job)) return info.Env().Undefined();
-  const double result = job.run();
+  const double result = job.run(0, job.units);
   return job.returnsNumber ? Napi::Number::New(info.Env(), result) : info.Env().Undefined();
 }
 
-/** One async call: its job, its result, its promise and references keeping its arrays alive. */
+/**
+ * A chunk of an async call: about 2^16–2^20 elements, whole rows. Split calls take at least 8 chunks
+ * per thread, so that a thread the host slows down (a shared VM) holds up the others by one small chunk
+ * at most; 2^20 elements (about a millisecond) bound how long an abort waits.
+ */
+constexpr size_t kMinChunkElements = size_t{1} << 16;
+constexpr size_t kMaxChunkElements = size_t{1} << 20;
+constexpr size_t kChunksPerThread = 8;
+
+/** One async call: its job, how it is cut, its promise and references keeping its arrays alive. */
 struct AsyncCall {
   EnvState* state = nullptr;
   Job job;
   double result = 0;
   napi_deferred deferred = nullptr;
   std::vector<Napi::ObjectReference> refs;
+  size_t chunkUnits = 1, chunks = 1;
+  std::atomic<size_t> nextChunk{0};
+  std::atomic<size_t> threadsRunning{1};
+  const int32_t* abort = nullptr;  // the caller's flag: non-zero once its signal aborted
 };
 
-/** On a pool thread: runs the job, then queues the call for its environment's thread. */
-void runCall(void* arg) {
+bool aborted(const AsyncCall* call) {
+  if (call->abort == nullptr) return false;
+#if defined(__GNUC__) || defined(__clang__)
+  return __atomic_load_n(call->abort, __ATOMIC_RELAXED) != 0;  // written by JavaScript's Atomics.store
+#else
+  return *static_cast<const volatile int32_t*>(call->abort) != 0;
+#endif
+}
+
+/** Cuts the call into chunks for `threads` threads; returns how many threads to start. */
+size_t planChunks(AsyncCall* call, size_t threads) {
+  const Job& job = call->job;
+  const size_t elements = job.units * job.unitElements;
+  size_t chunkElements = elements;
+  if (threads > 1) {
+    chunkElements = std::min(std::max(elements / (threads * kChunksPerThread), kMinChunkElements), kMaxChunkElements);
+  } else if (call->abort != nullptr) {
+    chunkElements = kMaxChunkElements;
+  }
+  size_t units = std::max<size_t>(1, chunkElements / job.unitElements);
+  if (job.unitElements == 1 && units < job.units) units = (units + 63) / 64 * 64;  // whole cache lines
+  call->chunkUnits = std::min(units, job.units);
+  call->chunks = job.units == 0 ? 1 : (job.units + call->chunkUnits - 1) / call->chunkUnits;
+  return std::max<size_t>(1, std::min(threads, call->chunks));
+}
+
+/** On a pool thread: takes chunks until none is left or the call is aborted; the last thread settles it. */
+void runChunks(void* arg) {
   AsyncCall* call = static_cast<AsyncCall*>(arg);
-  call->result = call->job.run();
+  for (;;) {
+    if (aborted(call)) break;
+    const size_t chunk = call->nextChunk.fetch_add(1, std::memory_order_relaxed);
+    if (chunk >= call->chunks) break;
+    const size_t from = chunk * call->chunkUnits;
+    const double result = call->job.run(from, std::min(call->job.units, from + call->chunkUnits));
+    if (call->chunks == 1) call->result = result;
+  }
+  if (call->threadsRunning.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // The last thread out: queue the call for its environment's thread.
   EnvState* state = call->state;
   std::lock_guard<std::mutex> lock(state->mutex);
   // After teardown the call is left as it is: its references died with the environment.
@@ -424,23 +484,57 @@ void drainCalls(void* arg) {
   state->drained.wait(lock, [state] { return state->running == 0; });
 }
 
+/**
+ * The async call's own arguments after the operation's: `threads` (a positive integer, default 1) and
+ * `abort` (an Int32Array whose first element the caller sets to stop the work, or null/undefined).
+ */
+bool readAsyncArgs(const Napi::CallbackInfo& info, size_t first, size_t* threads, const int32_t** abort) {
+  napi_env env = info.Env();
+  *threads = 1;
+  *abort = nullptr;
+  if (info.Length() > first && !info[first].IsUndefined()) {
+    double t = 0;
+    if (napi_get_value_double(env, info[first], &t) != napi_ok || !isCount(t)) {
+      return fail(info.Env(), true, "threads must be a positive integer");
+    }
+    *threads = static_cast<size_t>(std::min(t, 4096.0));
+  }
+  if (info.Length() > first + 1 && !info[first + 1].IsUndefined() && !info[first + 1].IsNull()) {
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, info[first + 1], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+        type != napi_int32_array || length < 1) {
+      return fail(info.Env(), false, "abort must be an Int32Array");
+    }
+    *abort = static_cast<const int32_t*>(data);
+  }
+  return true;
+}
+
 template <Prepare P>
 Napi::Value Async(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const KernelTable* table = tableOf(env);
   Job job;
   if (table == nullptr || !P(info, table, &job)) return env.Undefined();  // the pending exception is thrown
+  size_t threads = 1;
+  const int32_t* abort = nullptr;
+  if (!readAsyncArgs(info, job.argCount, &threads, &abort)) return env.Undefined();
   EnvState* state = env.GetInstanceData<Instance>()->state;
   AsyncCall* call = new AsyncCall();
   call->state = state;
   call->job = std::move(job);
+  call->abort = abort;
+  const size_t poolThreads = planChunks(call, threads);
+  call->threadsRunning.store(poolThreads, std::memory_order_relaxed);
   napi_value promise;
   if (napi_create_promise(env, &call->deferred, &promise) != napi_ok) {
     delete call;
     Napi::Error::New(env, "sigmax native: cannot create a promise").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  for (size_t i = 0; i < info.Length() && i < kMaxArgs; ++i) {
+  for (size_t i = 0; i < info.Length(); ++i) {
     if (info[i].IsObject()) call->refs.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
   }
   if (state->pending++ == 0) napi_ref_threadsafe_function(env, state->settle);  // keep the loop alive meanwhile
@@ -448,7 +542,7 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
     std::lock_guard<std::mutex> lock(state->mutex);
     ++state->running;
   }
-  sigmax::submitTask(runCall, call);
+  for (size_t i = 0; i < poolThreads; ++i) sigmax::submitTask(runChunks, call);
   return Napi::Value(env, promise);
 }
 
