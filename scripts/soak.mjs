@@ -139,7 +139,12 @@ function sameAsSync(c, got) {
 
 // ------------------------------------------------------------------------------------------------
 const mb = (bytes) => bytes / 2 ** 20;
-const gc = globalThis.gc ?? (() => {});
+const gc = globalThis.gc;
+if (!gc) {
+  // Without a gc before each sample, RSS carries whatever garbage is pending: the memory verdict would be noise.
+  console.error('soak: run with node --expose-gc (npm run soak does): RSS is sampled after a gc');
+  process.exit(2);
+}
 const samples = []; // { calls, rss }
 let checksPassed = 0;
 const failures = [];
@@ -153,7 +158,7 @@ function sample(calls) {
 }
 
 console.log(`soak: ${CALLS} calls (warm-up ${WARMUP}, RSS every ${SAMPLE_EVERY}), then ${ROUNDS} rounds of ${CONCURRENT} concurrent async calls with random aborts`);
-console.log(`  backend ${JSON.stringify(sx.backend)}, threads ${sx.getThreads()}, node ${process.version}, gc ${globalThis.gc ? 'exposed' : 'not exposed (run with --expose-gc for cleaner samples)'}`);
+console.log(`  backend ${JSON.stringify(sx.backend)}, threads ${sx.getThreads()}, node ${process.version}`);
 const t0 = performance.now();
 let done = 0;
 let checkCounter = 0;
@@ -224,7 +229,8 @@ console.log(`  RSS at the end of the loop: ${mb(rssLoopEnd).toFixed(1)} MB (afte
 // Abort phase.
 const abortStats = { resolved: 0, abortedBefore: 0, abortedDuring: 0, abortLateResolved: 0 };
 const t1 = performance.now();
-for (let round = 0; round < ROUNDS; round++) {
+/** One round: CONCURRENT calls in flight together, some aborted; checks every outcome. */
+async function abortRound() {
   const calls = [];
   for (let i = 0; i < CONCURRENT; i++) {
     // own inputs/outs per call (all in flight together); some large enough for an abort to land mid-call
@@ -261,6 +267,13 @@ for (let round = 0; round < ROUNDS; round++) {
     if (why) fail(`abort phase: ${why}`);
     else { checksPassed++; abortStats[when === 'never' ? 'resolved' : 'abortLateResolved']++; }
   }
+}
+for (let round = 0; round < ROUNDS; round++) {
+  // Every round makes the same calls (sizes, outputs, abort modes; only the timing differs) and the
+  // sample comes after the round's arrays are garbage: every round asks the allocator for the same
+  // memory, so RSS that still grows from round to round is a leak.
+  rngState = (SEED ^ 0x5bd1e995) >>> 0;
+  await abortRound();
   sample(done + (round + 1) * CONCURRENT);
 }
 const abortSeconds = (performance.now() - t1) / 1000;
@@ -286,7 +299,7 @@ const loopGrowth = loopRss.at(-1) - start;
 // the first quarter of the rounds is their warm-up (RSS climbs to a plateau there, on either backend)
 const rq = Math.max(1, Math.floor(ROUNDS / 4));
 const roundGrowth = ROUNDS >= 4 ? median(roundRss.slice(-rq)) - median(roundRss.slice(rq, 2 * rq)) : 0;
-console.log(`RSS (${samples.length} samples${globalThis.gc ? ', each after a gc' : ''}): after warm-up ${mb(start).toFixed(1)} MB, ` +
+console.log(`RSS (${samples.length} samples, each after a gc): after warm-up ${mb(start).toFixed(1)} MB, ` +
   `max ${mb(max).toFixed(1)} MB, end ${mb(end).toFixed(1)} MB (end − start ${mb(end - start).toFixed(1)} MB)`);
 console.log(`  loop: end − start ${mb(loopGrowth).toFixed(1)} MB, last-quarter median − first-quarter median ${mb(trend).toFixed(1)} MB; ` +
   `abort phase: after round 1 ${mb(roundRss[0] ?? end).toFixed(1)} MB, after round ${ROUNDS} ${mb(end).toFixed(1)} MB, ` +

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import * as sx from 'sigmax';
-import { type Api, alloc, fillSentinel, type FloatArray, FUNCTIONS, type FnInfo, isAllSentinel, type Precision, PRECISIONS } from './util.js';
+import { type Api, alloc, fillSentinel, type FloatArray, FUNCTIONS, type FnInfo, isAllSentinel, type Precision, PRECISIONS, SENTINEL_F32_BITS } from './util.js';
 
 type AsyncOptions = { signal?: AbortSignal; threads?: number };
 const api = sx as unknown as Api & Record<string, (...args: any[]) => any>;
@@ -191,10 +191,12 @@ describe('AbortSignal', () => {
   it('aborting mid-way stops at the next chunk boundary and rejects; the process stays healthy', async () => {
     const n = 30_000_000;
     const x = new Float32Array(n).fill(0.5);
+    const out = new Float32Array(n);
     for (const run of [
-      (signal: AbortSignal) => sx.sigmoidAsync(x, undefined, { signal }),
-      (signal: AbortSignal) => sx.softmaxAsync(x, { signal }), // one long row: the reduction protocol
+      (signal: AbortSignal) => sx.sigmoidAsync(x, out, { signal }),
+      (signal: AbortSignal) => sx.softmaxAsync(x, { out, signal }), // one long row: the reduction protocol
     ]) {
+      fillSentinel(out.buffer, 'f32');
       const started = performance.now();
       const controller = new AbortController();
       const promise = run(controller.signal);
@@ -203,6 +205,11 @@ describe('AbortSignal', () => {
       expect(error).toMatchObject({ name: 'AbortError' });
       expect((error as Error & { cause?: unknown }).cause).toMatchObject({ message: 'enough' });
       const abortedAfter = performance.now() - started;
+      // The work stopped: part of out was never written.
+      const bits = new Uint32Array(out.buffer);
+      let untouched = 0;
+      for (let i = 0; i < n; i++) if (bits[i] === SENTINEL_F32_BITS) untouched++;
+      expect(untouched, 'elements of out left unwritten').toBeGreaterThan(0);
       // A complete run of the same work, for scale: the aborted one must have stopped well before.
       const t0 = performance.now();
       await run(new AbortController().signal);
