@@ -8,7 +8,7 @@
 //   (c) async overhead of a 1e3-element call: median per-call latency of the async call minus that of
 //       the sync call.                                                       target: ≤ 20 µs
 //   (d) where splitting across 2 threads starts paying off (lib/async.ts splits into 2 chains once each
-//       gets MIN_ELEMENTS_PER_THREAD = 2^16 elements, i.e. from n = 2^17): one call on one thread vs the
+//       gets MIN_ELEMENTS_PER_THREAD = 2^17 elements, i.e. from n = 2^18): one call on one thread vs the
 //       same work as two concurrent half-size calls.
 // Every figure is a median over ≥ 7 repeats with its spread (min–max); variants are interleaved within
 // each repeat and compared as paired ratios, since this machine is shared and noisy.
@@ -321,6 +321,9 @@ async function benchOverhead() {
 
 // ── (d) the 2-thread crossover ──
 
+/** lib/async.ts's MIN_ELEMENTS_PER_THREAD: it runs 2 threads from twice this many elements. */
+const LIB_MIN_PER_THREAD = 2 ** 17;
+
 /** The machine's 1→2-thread scaling on sigmoid f32 (5e5 elements per worker), `times` samples. */
 async function ceilingNow(times) {
   const workers = scalingWorkers();
@@ -378,7 +381,7 @@ async function benchCrossover() {
       op: c.op,
       n: c.n,
       shape: c.op === 'sigmoid' ? `${c.n}` : `${c.rows}×${COLS}`,
-      libSplits: c.n >= 2 * 2 ** 16,
+      libSplits: c.n >= 2 * LIB_MIN_PER_THREAD,
       oneUs: summary(s.one.map((v) => v * 1e3)),
       splitUs: summary(s.split.map((v) => v * 1e3)),
       libUs: summary(s.lib.map((v) => v * 1e3)),
@@ -487,13 +490,13 @@ async function main() {
       `| ${r.op} | ${r.n} (${r.shape}) | ${spread(r.oneUs)} | ${spread(r.splitUs)} | ${spread(r.speedup)}× | ${spread(r.libUs)} | ${r.libSplits ? 'yes' : 'no'} |`,
     );
   }
-  const lib2 = 2 * 2 ** 16;
+  const lib2 = 2 * LIB_MIN_PER_THREAD;
   console.log('');
   for (const op of ['sigmoid', 'softmax']) {
     const at = cross.crossover[op];
     console.log(
       `${op}: splitting pays off from n ≈ ${at ?? '(not within the sizes measured)'}` +
-        `${at ? ` (${at / 2} elements per thread)` : ''}; lib/async.ts splits from n = ${lib2} (2^16 per thread)`,
+        `${at ? ` (${at / 2} elements per thread)` : ''}; lib/async.ts splits from n = ${lib2} (${LIB_MIN_PER_THREAD} per thread)`,
     );
   }
   console.log(`machine ceiling 1→2 threads around (d): ${spread(cross.ceiling)}×` +
