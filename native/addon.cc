@@ -39,7 +39,9 @@ struct EnvState {
   std::mutex mutex;
   std::condition_variable drained;
   size_t running = 0;   // calls submitted to the pool and not yet finished there
-  bool closing = false;  // the environment is being torn down: do not call `settle` any more
+  // The environment is being torn down: do not call `settle` any more, and take no more chunks. Written
+  // under the mutex, also read without it between chunks.
+  std::atomic<bool> closing{false};
 };
 
 struct Instance {
@@ -392,7 +394,8 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
 /**
  * A chunk of an async call: about 2^16–2^20 elements, whole rows. Split calls take at least 8 chunks
  * per thread, so that a thread the host slows down (a shared VM) holds up the others by one small chunk
- * at most; 2^20 elements (about a millisecond) bound how long an abort waits.
+ * at most; 2^20 elements (about a millisecond) bound how long an abort or the teardown of the
+ * environment waits.
  */
 constexpr size_t kMinChunkElements = size_t{1} << 16;
 constexpr size_t kMaxChunkElements = size_t{1} << 20;
@@ -424,12 +427,8 @@ bool aborted(const AsyncCall* call) {
 size_t planChunks(AsyncCall* call, size_t threads) {
   const Job& job = call->job;
   const size_t elements = job.units * job.unitElements;
-  size_t chunkElements = elements;
-  if (threads > 1) {
-    chunkElements = std::min(std::max(elements / (threads * kChunksPerThread), kMinChunkElements), kMaxChunkElements);
-  } else if (call->abort != nullptr) {
-    chunkElements = kMaxChunkElements;
-  }
+  const size_t chunkElements =
+      std::min(std::max(elements / (threads * kChunksPerThread), kMinChunkElements), kMaxChunkElements);
   size_t units = std::max<size_t>(1, chunkElements / job.unitElements);
   if (job.unitElements == 1 && units < job.units) units = (units + 63) / 64 * 64;  // whole cache lines
   call->chunkUnits = std::min(units, job.units);
@@ -441,7 +440,7 @@ size_t planChunks(AsyncCall* call, size_t threads) {
 void runChunks(void* arg) {
   AsyncCall* call = static_cast<AsyncCall*>(arg);
   for (;;) {
-    if (aborted(call)) break;
+    if (aborted(call) || call->state->closing.load(std::memory_order_relaxed)) break;
     const size_t chunk = call->nextChunk.fetch_add(1, std::memory_order_relaxed);
     if (chunk >= call->chunks) break;
     const size_t from = chunk * call->chunkUnits;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import * as sx from 'sigmax';
-import { type Api, alloc, fillSentinel, type FloatArray, FUNCTIONS, type FnInfo, isAllSentinel, type Precision, PRECISIONS, SENTINEL_F32_BITS } from './util.js';
+import { type Api, alloc, fillSentinel, type FloatArray, FUNCTIONS, type FnInfo, isAllSentinel, type Precision, PRECISIONS, SENTINEL_F32_BITS, SENTINEL_F64_BITS } from './util.js';
 
 type AsyncOptions = { signal?: AbortSignal; threads?: number };
 const api = sx as unknown as Api & Record<string, (...args: any[]) => any>;
@@ -274,5 +274,29 @@ describe('concurrency and the event loop', () => {
     }
     const x = Float32Array.from([0, 1, -1]);
     expect(Array.from(await sx.sigmoidAsync(x))).toEqual(Array.from(sx.sigmoid(x)));
+  });
+
+  it('a Worker torn down mid-call stops its calls at the next chunk instead of finishing them', async () => {
+    // Native: the pool threads stop taking chunks once the Worker's environment closes. Pure TS: the
+    // chunks run on the Worker's own event loop, which stops with it.
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    // Shared memory, so that what the Worker's call wrote can be read after the Worker is gone.
+    const n = 1 << 23;
+    const x = new Float64Array(new SharedArrayBuffer(8 * n)).fill(0.5);
+    const out = new Float64Array(new SharedArrayBuffer(8 * n));
+    fillSentinel(out.buffer, 'f64');
+    const code = `
+      const sx = require(${JSON.stringify(root)});
+      const { parentPort, workerData: { x, out } } = require('node:worker_threads');
+      sx.softmaxAsync(x, { cols: 1024, out, threads: 1 }).then(() => {});
+      parentPort.postMessage('started');
+    `;
+    const worker = new Worker(code, { eval: true, workerData: { x, out } });
+    await new Promise((resolve) => worker.once('message', resolve));
+    await worker.terminate();
+    const bits = new BigUint64Array(out.buffer);
+    let untouched = 0;
+    for (let i = 0; i < n; i++) if (bits[i] === SENTINEL_F64_BITS) untouched++;
+    expect(untouched, 'elements of out never written').toBeGreaterThan(0);
   });
 });
