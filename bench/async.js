@@ -8,7 +8,7 @@
 //   (c) async overhead of a 1e3-element call: median per-call latency of the async call minus that of
 //       the sync call.                                                       target: ≤ 20 µs
 //   (d) where splitting across 2 threads starts paying off (lib/async.ts splits into 2 chains once each
-//       gets MIN_ELEMENTS_PER_THREAD = 2^17 elements, i.e. from n = 2^18): one call on one thread vs the
+//       gets MIN_ELEMENTS_PER_THREAD = 2^15 elements, i.e. from n = 2^16): one call on one thread vs the
 //       same work as two concurrent half-size calls.
 // Every figure is a median over ≥ 7 repeats with its spread (min–max); variants are interleaved within
 // each repeat and compared as paired ratios, since this machine is shared and noisy.
@@ -322,7 +322,7 @@ async function benchOverhead() {
 // ── (d) the 2-thread crossover ──
 
 /** lib/async.ts's MIN_ELEMENTS_PER_THREAD: it runs 2 threads from twice this many elements. */
-const LIB_MIN_PER_THREAD = 2 ** 17;
+const LIB_MIN_PER_THREAD = 2 ** 15;
 
 /** The machine's 1→2-thread scaling on sigmoid f32 (5e5 elements per worker), `times` samples. */
 async function ceilingNow(times) {

@@ -36,10 +36,11 @@ export interface AsyncOptions {
 }
 
 /**
- * Below this many elements per thread, splitting costs more than it gains (measured crossover on a
- * 2-core VM: 2^17–2^18 per thread; bench/async.js part d).
+ * Below this many elements per thread, splitting costs more than it gains. bench/async.js part (d) on a
+ * 2-core VM: two half calls beat one call from 2^15 per thread (1.1–1.47× at 64K elements, 1.26–1.66×
+ * at 128K, three runs), not at 2^14 (0.97–1.17×).
  */
-const MIN_ELEMENTS_PER_THREAD = 1 << 17;
+const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 
 export interface AsyncApi {
   sigmoidAsync<T extends FloatArray>(x: T, out?: T, options?: AsyncOptions): Promise<T>;

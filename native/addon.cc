@@ -392,12 +392,12 @@ Napi::Value Sync(const Napi::CallbackInfo& info) {
 }
 
 /**
- * A chunk of an async call: about 2^16–2^20 elements, whole rows. Split calls take at least 8 chunks
+ * A chunk of an async call: about 2^15–2^20 elements, whole rows. Split calls take at least 8 chunks
  * per thread, so that a thread the host slows down (a shared VM) holds up the others by one small chunk
  * at most; 2^20 elements (about a millisecond) bound how long an abort or the teardown of the
  * environment waits.
  */
-constexpr size_t kMinChunkElements = size_t{1} << 16;
+constexpr size_t kMinChunkElements = size_t{1} << 15;
 constexpr size_t kMaxChunkElements = size_t{1} << 20;
 constexpr size_t kChunksPerThread = 8;
 
