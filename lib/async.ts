@@ -20,6 +20,12 @@ export interface Executor {
    * work into separate calls.
    */
   callSplit?(name: keyof Core, args: unknown[], threads: number, signal: AbortSignal | undefined): Promise<unknown> | undefined;
+  /**
+   * The same for one long row of `kind`, whose reduction and last pass the executor runs in parallel
+   * itself. Arguments: (x, y, t) for softmax and logSoftmax, (x, out) with one element of out for
+   * logSumExp, (y, dy, dx) for the backward passes.
+   */
+  callRow?(kind: RowKind, args: unknown[], threads: number, signal: AbortSignal | undefined): Promise<unknown> | undefined;
   /** Elements per call at most: bounds the delay of an abort and, for pure TS, each event-loop stall. */
   chunkElements: number;
   /** Whether concurrent calls run in parallel (native) or interleave on one thread (pure TS). */
@@ -78,6 +84,8 @@ function checkSignal(signal: unknown): AbortSignal | undefined {
 function abortError(signal: AbortSignal): Error {
   return new DOMException('sigmax: the operation was aborted', { name: 'AbortError', cause: signal.reason } as never);
 }
+
+export type RowKind = 'softmax' | 'logSoftmax' | 'logSumExp' | 'softmaxBackward' | 'logSoftmaxBackward';
 
 /** A unit of work: one core call on views of the arrays. */
 type Task = () => Promise<unknown>;
@@ -147,6 +155,15 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
     }
     await whole;
     if (signal?.aborted) throw abortError(signal);
+  }
+
+  /** One long row by the executor's own protocol; false when it has none or cannot take this row. */
+  async function runRow(kind: RowKind, args: unknown[], chains: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const whole = ex.callRow?.(kind, args, chains, signal);
+    if (!whole) return false;
+    await whole;
+    if (signal?.aborted) throw abortError(signal);
+    return true;
   }
 
   /** Tasks over [0, n) in pieces of `size` elements. */
@@ -222,6 +239,7 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
       await rowwise(kind, whole, x.length, cols, options, rowsTask, async (row, parts, chains, signal) => {
         const xr = x.subarray(row * cols, (row + 1) * cols);
         const yr = kind === 'logSumExp' ? null : out.subarray(row * cols, (row + 1) * cols);
+        if (await runRow(kind, kind === 'logSumExp' ? [xr, out.subarray(row, row + 1)] : [xr, yr, t], chains, signal)) return;
         const each = (f: (from: number, to: number) => unknown[], name: keyof Core) => partTasks(parts, name, f);
         const m = maxOf(await run(each((a, b) => [xr.subarray(a, b)], 'rowMax'), chains, signal));
         if (!Number.isFinite(m)) {
@@ -252,6 +270,7 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
         ex.call(kind, [span(y, r0, r1), span(dy, r0, r1), span(out, r0, r1), cols]);
       await rowwise(kind, [y, dy, out, cols], y.length, cols, options, rowsTask, async (row, parts, chains, signal) => {
         const [yr, dyr, dxr] = [y, dy, out].map((a) => span(a, row, row + 1)) as [FloatArray, FloatArray, FloatArray];
+        if (await runRow(kind, [yr, dyr, dxr], chains, signal)) return;
         const each = (f: (from: number, to: number) => unknown[], name: keyof Core) => partTasks(parts, name, f);
         const reduce = kind === 'softmaxBackward'
           ? each((a, b) => [yr.subarray(a, b), dyr.subarray(a, b)], 'dot')

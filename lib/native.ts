@@ -1,7 +1,7 @@
 // Loads the native addon (a prebuilt binary from prebuilds/ first, else build/Release) and selects its ISA.
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import type { Executor } from './async.js';
+import type { Executor, RowKind } from './async.js';
 import { jsCore } from './js/kernels.js';
 import type { Backend, Core, FloatArray, IsaName } from './types.js';
 
@@ -25,10 +25,11 @@ const F32_MAX = 3.4028234663852886e38;
  * The float32 kernels take the temperature as a float: a valid one outside float32's normal range
  * would become 0, ∞ or a subnormal of few bits. Such calls go to the float64 pure-TS kernels.
  */
+function isWideTemperature(x: FloatArray, t: number): boolean {
+  return x.BYTES_PER_ELEMENT === 4 && !(t >= F32_MIN_NORMAL && t <= F32_MAX);
+}
 function needsWideTemperature(name: keyof Core, args: unknown[]): boolean {
-  if (!TEMPERATURE_CALLS.has(name) || (args[0] as FloatArray).BYTES_PER_ELEMENT !== 4) return false;
-  const t = args[3] as number;
-  return !(t >= F32_MIN_NORMAL && t <= F32_MAX);
+  return TEMPERATURE_CALLS.has(name) && isWideTemperature(args[0] as FloatArray, args[3] as number);
 }
 
 /**
@@ -85,7 +86,7 @@ export function loadNative(isaCap: string): NativeBackend {
    * `<name>Async(...args, threads, abort)` runs the same kernel on up to `threads` of the addon's pool
    * threads, in chunks, and resolves with its result; it stops taking chunks once `abort[0]` is set.
    */
-  const callAsync = (name: keyof Core, args: unknown[], threads: number, signal?: AbortSignal): Promise<unknown> => {
+  const callAsync = (name: string, args: unknown[], threads: number, signal?: AbortSignal): Promise<unknown> => {
     let abort: Int32Array | null = null;
     let onAbort: (() => void) | null = null;
     if (signal) {
@@ -108,6 +109,11 @@ export function loadNative(isaCap: string): NativeBackend {
     // the event loop between chunks). Not for the float32 calls the float64 pure-TS kernels take.
     callSplit: (name, args, threads, signal) =>
       needsWideTemperature(name, args) ? undefined : callAsync(name, args, threads, signal),
+    // `<kind>RowAsync`: the reduction, then the last pass, each cut into chunks for the pool threads.
+    callRow: (kind: RowKind, args, threads, signal) =>
+      (kind === 'softmax' || kind === 'logSoftmax') && isWideTemperature(args[0] as FloatArray, args[2] as number)
+        ? undefined
+        : callAsync(`${kind}Row`, args, threads, signal),
     // The pieces of one long row (lib/async.ts) are separate calls: 4M elements (a few ms of work) keep
     // their round trips through the event loop cheap while an abort still lands within milliseconds.
     chunkElements: 1 << 22,

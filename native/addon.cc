@@ -10,9 +10,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -65,6 +67,10 @@ struct Job {
   size_t unitElements = 1;
   size_t argCount = 0;  // the async call's own arguments (threads, abort) follow these
   bool returnsNumber = false;
+  // A job of several phases (one long row: a reduction, then a pass that uses its result): called with
+  // the results of the finished phase's chunks, in order; sets up the next phase (`run`, `units`,
+  // `unitElements`) and returns true, or returns false when the job is done.
+  std::function<bool(Job* job, const std::vector<double>& results)> next;
 };
 
 /** The arguments of a call: `arrays` float typed arrays of one element type, then `numbers` numbers. */
@@ -371,6 +377,123 @@ bool prepareBackwardFinish(const Napi::CallbackInfo& info, const KernelTable* ta
   return true;
 }
 
+// ---- One long row, in phases: a parallel reduction, then a parallel pass that uses its result ----
+// The same protocol as lib/async.ts's for the pure-TS backend: for softmax, logSoftmax and logSumExp the
+// row's max m (the whole-row kernel takes a row whose max is not finite: NaN, ±∞), then Σ e^((x−m)/t)
+// in chunks, then the scale (softmax), x − m − t·log Σ (logSoftmax) or m + log Σ (logSumExp); for the
+// backward passes Σ y·dy (softmax) or Σ dy (logSoftmax), then dx.
+
+enum class RowOp { kSoftmax, kLogSoftmax, kLogSumExp, kSoftmaxBackward, kLogSoftmaxBackward };
+
+/** Σ of the chunks' sums, in order, with Neumaier's compensation (as lib/js/kernels.ts's Sum). */
+double compensatedSum(const std::vector<double>& values) {
+  double s = 0, c = 0;
+  for (const double v : values) {
+    const double t = s + v;
+    c += std::fabs(s) >= std::fabs(v) ? (s - t) + v : (v - t) + s;
+    s = t;
+  }
+  return s + c;
+}
+
+/** The max of the chunks' maxima; NaN if one is NaN. */
+double maxOf(const std::vector<double>& values) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (const double v : values) {
+    if (v != v) return v;
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/**
+ * Sets up the phases of `op` on one row of n elements: a = x (forward) or y (backward), b = dy
+ * (backward only), out = y (forward), the one-element result (logSumExp) or dx (backward).
+ */
+template <typename T>
+void rowPhases(const TypedKernels<T>& k, RowOp op, const T* a, const T* b, T* out, size_t n, T t, Job* job) {
+  job->units = n;
+  job->unitElements = 1;
+  if (op == RowOp::kSoftmaxBackward || op == RowOp::kLogSoftmaxBackward) {
+    const bool log = op == RowOp::kLogSoftmaxBackward;
+    job->run = [=](size_t from, size_t to) { return log ? k.sum(b + from, to - from) : k.dot(a + from, b + from, to - from); };
+    bool reduced = false;
+    job->next = [=](Job* j, const std::vector<double>& sums) mutable {
+      if (reduced) return false;
+      reduced = true;
+      const T c = static_cast<T>(compensatedSum(sums));
+      const auto finish = log ? k.log_softmax_backward_finish : k.softmax_backward_finish;
+      j->run = [=](size_t from, size_t to) { finish(a + from, b + from, out + from, to - from, c); return 0.0; };
+      return true;
+    };
+    return;
+  }
+  job->run = [=](size_t from, size_t to) { return static_cast<double>(k.row_max(a + from, to - from)); };
+  int phase = 0;  // 0: the max is running; 1: the sums; 2: the last pass
+  double m = 0;
+  job->next = [=](Job* j, const std::vector<double>& results) mutable {
+    if (phase == 0) {
+      m = maxOf(results);
+      if (!(m - m == 0)) {  // NaN or ±∞: the whole-row kernel applies the special-value rules
+        phase = 2;
+        j->units = 1;
+        j->unitElements = n;
+        if (op == RowOp::kLogSumExp) j->run = [=](size_t, size_t) { k.logsumexp(a, out, 1, n); return 0.0; };
+        else if (op == RowOp::kSoftmax) j->run = [=](size_t, size_t) { k.softmax(a, out, 1, n, t); return 0.0; };
+        else j->run = [=](size_t, size_t) { k.log_softmax(a, out, 1, n, t); return 0.0; };
+        return true;
+      }
+      phase = 1;
+      T* terms = op == RowOp::kSoftmax ? out : nullptr;
+      const T mt = static_cast<T>(m);
+      j->run = [=](size_t from, size_t to) { return k.exp_sum(a + from, terms ? terms + from : nullptr, to - from, mt, t); };
+      return true;
+    }
+    if (phase == 2) return false;
+    phase = 2;
+    const double sum = compensatedSum(results);
+    if (op == RowOp::kLogSumExp) {
+      *out = static_cast<T>(m + std::log(sum));
+      return false;
+    }
+    if (op == RowOp::kSoftmax) {
+      const T s = static_cast<T>(1 / sum);
+      j->run = [=](size_t from, size_t to) { k.scale(out + from, to - from, s); return 0.0; };
+    } else {
+      const T mt = static_cast<T>(m), logSum = static_cast<T>(std::log(sum));
+      j->run = [=](size_t from, size_t to) { k.log_softmax_finish(a + from, out + from, to - from, mt, t, logSum); return 0.0; };
+    }
+    return true;
+  };
+}
+
+// softmaxRow(x, y, t), logSoftmaxRow(x, y, t), logSumExpRow(x, out) (out: one element),
+// softmaxBackwardRow(y, dy, dx), logSoftmaxBackwardRow(y, dy, dx): one row, async only
+template <RowOp kOp>
+bool prepareRow(const Napi::CallbackInfo& info, const KernelTable* table, Job* job) {
+  const bool backward = kOp == RowOp::kSoftmaxBackward || kOp == RowOp::kLogSoftmaxBackward;
+  const bool withT = kOp == RowOp::kSoftmax || kOp == RowOp::kLogSoftmax;
+  Args a;
+  if (!readArgs(info, backward ? 3 : 2, withT ? 1 : 0, false, &a)) return false;
+  const size_t n = a.array[0].length;
+  if (n == 0) return fail(info.Env(), true, "the row must not be empty");
+  const size_t outLength = kOp == RowOp::kLogSumExp ? 1 : n;
+  if (a.array[backward ? 2 : 1].length != outLength || (backward && a.array[1].length != n)) {
+    return fail(info.Env(), true, "the arrays do not fit the row");
+  }
+  if (withT && !isTemperature(a.number[0])) return fail(info.Env(), true, "temperature must be finite and > 0");
+  job->argCount = a.count;
+  const double t = withT ? a.number[0] : 1;
+  if (a.array[0].type == napi_float32_array) {
+    rowPhases<float>(table->f32, kOp, ptr<float>(a.array[0]), backward ? ptr<float>(a.array[1]) : nullptr,
+                     ptr<float>(a.array[backward ? 2 : 1]), n, static_cast<float>(t), job);
+  } else {
+    rowPhases<double>(table->f64, kOp, ptr<double>(a.array[0]), backward ? ptr<double>(a.array[1]) : nullptr,
+                      ptr<double>(a.array[backward ? 2 : 1]), n, t, job);
+  }
+  return true;
+}
+
 // ---- Sync and async entry points ----
 
 const KernelTable* tableOf(Napi::Env env) {
@@ -405,10 +528,11 @@ constexpr size_t kChunksPerThread = 8;
 struct AsyncCall {
   EnvState* state = nullptr;
   Job job;
-  double result = 0;
   napi_deferred deferred = nullptr;
   std::vector<Napi::ObjectReference> refs;
+  size_t threads = 1;  // at most
   size_t chunkUnits = 1, chunks = 1;
+  std::vector<double> results;  // per chunk of the current phase
   std::atomic<size_t> nextChunk{0};
   std::atomic<size_t> threadsRunning{1};
   const int32_t* abort = nullptr;  // the caller's flag: non-zero once its signal aborted
@@ -423,9 +547,10 @@ bool aborted(const AsyncCall* call) {
 #endif
 }
 
-/** Cuts the call into chunks for `threads` threads; returns how many threads to start. */
-size_t planChunks(AsyncCall* call, size_t threads) {
+/** Cuts the call (its current phase) into chunks; returns how many threads to start. */
+size_t planChunks(AsyncCall* call) {
   const Job& job = call->job;
+  const size_t threads = call->threads;
   const size_t elements = job.units * job.unitElements;
   const size_t chunkElements =
       std::min(std::max(elements / (threads * kChunksPerThread), kMinChunkElements), kMaxChunkElements);
@@ -433,21 +558,34 @@ size_t planChunks(AsyncCall* call, size_t threads) {
   if (job.unitElements == 1 && units < job.units) units = (units + 63) / 64 * 64;  // whole cache lines
   call->chunkUnits = std::min(units, job.units);
   call->chunks = job.units == 0 ? 1 : (job.units + call->chunkUnits - 1) / call->chunkUnits;
-  return std::max<size_t>(1, std::min(threads, call->chunks));
+  call->results.assign(call->chunks, 0.0);
+  call->nextChunk.store(0, std::memory_order_relaxed);
+  const size_t running = std::max<size_t>(1, std::min(threads, call->chunks));
+  call->threadsRunning.store(running, std::memory_order_relaxed);
+  return running;
 }
 
-/** On a pool thread: takes chunks until none is left or the call is aborted; the last thread settles it. */
+bool stopping(const AsyncCall* call) { return aborted(call) || call->state->closing.load(std::memory_order_relaxed); }
+
+/**
+ * On a pool thread: takes chunks until none is left or the call is stopping. The last thread out of a
+ * phase starts the next one, if any, and takes part in it; the last thread out of the last phase
+ * settles the call.
+ */
 void runChunks(void* arg) {
   AsyncCall* call = static_cast<AsyncCall*>(arg);
   for (;;) {
-    if (aborted(call) || call->state->closing.load(std::memory_order_relaxed)) break;
-    const size_t chunk = call->nextChunk.fetch_add(1, std::memory_order_relaxed);
-    if (chunk >= call->chunks) break;
-    const size_t from = chunk * call->chunkUnits;
-    const double result = call->job.run(from, std::min(call->job.units, from + call->chunkUnits));
-    if (call->chunks == 1) call->result = result;
+    while (!stopping(call)) {
+      const size_t chunk = call->nextChunk.fetch_add(1, std::memory_order_relaxed);
+      if (chunk >= call->chunks) break;
+      const size_t from = chunk * call->chunkUnits;
+      call->results[chunk] = call->job.run(from, std::min(call->job.units, from + call->chunkUnits));
+    }
+    if (call->threadsRunning.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    if (!call->job.next || stopping(call) || !call->job.next(&call->job, call->results)) break;
+    const size_t threads = planChunks(call);
+    for (size_t i = 1; i < threads; ++i) sigmax::submitTask(runChunks, call);
   }
-  if (call->threadsRunning.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   // The last thread out: queue the call for its environment's thread.
   EnvState* state = call->state;
   std::lock_guard<std::mutex> lock(state->mutex);
@@ -468,7 +606,7 @@ void settleCall(napi_env env, napi_value, void*, void* data) {
   // left to tell (node-addon-api's wrappers would turn that failure into a fatal error).
   EnvState* state = call->state;
   napi_value value = nullptr;
-  if (call->job.returnsNumber) napi_create_double(env, call->result, &value);
+  if (call->job.returnsNumber) napi_create_double(env, call->results[0], &value);
   else napi_get_undefined(env, &value);
   if (value != nullptr) napi_resolve_deferred(env, call->deferred, value);
   delete call;
@@ -525,8 +663,8 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
   call->state = state;
   call->job = std::move(job);
   call->abort = abort;
-  const size_t poolThreads = planChunks(call, threads);
-  call->threadsRunning.store(poolThreads, std::memory_order_relaxed);
+  call->threads = threads;
+  const size_t poolThreads = planChunks(call);
   napi_value promise;
   if (napi_create_promise(env, &call->deferred, &promise) != napi_ok) {
     delete call;
@@ -579,10 +717,14 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
 }
 
 template <Prepare P>
+void exportAsync(Napi::Env env, Napi::Object exports, const std::string& name) {
+  exports.Set(name, Napi::Function::New(env, Async<P>, name));
+}
+
+template <Prepare P>
 void exportOp(Napi::Env env, Napi::Object exports, const char* name) {
   exports.Set(name, Napi::Function::New(env, Sync<P>, name));
-  const std::string async = std::string(name) + "Async";
-  exports.Set(async, Napi::Function::New(env, Async<P>, async));
+  exportAsync<P>(env, exports, std::string(name) + "Async");
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -616,6 +758,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exportOp<prepareSum<false>>(env, exports, "sum");
   exportOp<prepareBackwardFinish<false>>(env, exports, "softmaxBackwardFinish");
   exportOp<prepareBackwardFinish<true>>(env, exports, "logSoftmaxBackwardFinish");
+  exportAsync<prepareRow<RowOp::kSoftmax>>(env, exports, "softmaxRowAsync");
+  exportAsync<prepareRow<RowOp::kLogSoftmax>>(env, exports, "logSoftmaxRowAsync");
+  exportAsync<prepareRow<RowOp::kLogSumExp>>(env, exports, "logSumExpRowAsync");
+  exportAsync<prepareRow<RowOp::kSoftmaxBackward>>(env, exports, "softmaxBackwardRowAsync");
+  exportAsync<prepareRow<RowOp::kLogSoftmaxBackward>>(env, exports, "logSoftmaxBackwardRowAsync");
   return exports;
 }
 

@@ -108,6 +108,38 @@ describe('async results equal the sync API', () => {
     }
   }
 
+  it('a long row split across threads follows the sync rules for NaN and ±∞', async () => {
+    const n = 300_000;
+    const cases: Array<[string, (x: FloatArray) => void]> = [
+      ['a NaN in a late chunk', (x) => { x[n - 1] = NaN; }],
+      ['+∞ in a late chunk', (x) => { x[250_000] = Infinity; }],
+      ['−∞ before the finite values', (x) => { x.fill(-Infinity, 0, 100_000); }],
+      ['all −∞', (x) => { x.fill(-Infinity); }],
+      ['−∞ and +∞', (x) => { x[5] = -Infinity; x[200_000] = Infinity; }],
+    ];
+    for (const p of PRECISIONS) {
+      for (const [what, edit] of cases) {
+        const x = alloc(p, n);
+        for (let i = 0; i < n; i++) x[i] = Math.sin(i * 0.37) * 20;
+        edit(x);
+        const floor = p === 'f32' ? 1e-35 : 1e-300;
+        const bound = p === 'f32' ? 2e-5 : 2e-13;
+        for (const name of ['softmax', 'logSoftmax', 'logSumExp'] as const) {
+          const expected = api[name](x, { cols: n });
+          const got = await api[`${name}Async`](x, { cols: n, threads: 2 });
+          expect(maxRelDiff(got, expected, floor), `${p} ${name}: ${what}`).toBeLessThanOrEqual(bound);
+        }
+        // Backward: y from the forward pass, dy with the same special values.
+        const y = api.softmax(x.map((v) => (Number.isFinite(v) ? v : 0)) as FloatArray, { cols: n });
+        for (const name of ['softmaxBackward', 'logSoftmaxBackward'] as const) {
+          const expected = api[name](y, x, { cols: n });
+          const got = await api[`${name}Async`](y, x, { cols: n, threads: 2 });
+          expect(maxRelDiff(got, expected, floor), `${p} ${name}: ${what} in dy`).toBeLessThanOrEqual(bound);
+        }
+      }
+    }
+  });
+
   it('writes into out and works in place', async () => {
     const x = Float32Array.from({ length: 200_000 }, (_, i) => Math.sin(i) * 30);
     const expected = sx.softmax(x, { cols: 1000 });
