@@ -253,10 +253,9 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
         if (kind === 'logSumExp') {
           out[row] = m + Math.log(s);
         } else if (kind === 'softmax') {
-          await runWhole('scale', [yr, 1 / s], chains, signal, () => each((a, b) => [yr!.subarray(a, b), 1 / s], 'scale'));
+          await run(each((a, b) => [yr!.subarray(a, b), 1 / s], 'scale'), chains, signal);
         } else {
-          const finish = (a: number, b: number) => [xr.subarray(a, b), yr!.subarray(a, b), m, t, Math.log(s)];
-          await runWhole('logSoftmaxFinish', finish(0, cols), chains, signal, () => each(finish, 'logSoftmaxFinish'));
+          await run(each((a, b) => [xr.subarray(a, b), yr!.subarray(a, b), m, t, Math.log(s)], 'logSoftmaxFinish'), chains, signal);
         }
       });
       return out;
@@ -277,8 +276,7 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
           : each((a, b) => [dyr.subarray(a, b)], 'sum');
         const c = total(await run(reduce, chains, signal));
         const finish = kind === 'softmaxBackward' ? 'softmaxBackwardFinish' : 'logSoftmaxBackwardFinish';
-        const args = (a: number, b: number) => [yr.subarray(a, b), dyr.subarray(a, b), dxr.subarray(a, b), c];
-        await runWhole(finish, args(0, cols), chains, signal, () => each(args, finish));
+        await run(each((a, b) => [yr.subarray(a, b), dyr.subarray(a, b), dxr.subarray(a, b), c], finish), chains, signal);
       });
       return out;
     };
