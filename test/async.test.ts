@@ -140,6 +140,18 @@ describe('async results equal the sync API', () => {
     }
   });
 
+  it('a long float32 row with a temperature outside float32\'s range, split across threads, equals the sync result', async () => {
+    const n = 300_000;
+    const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 3e38);
+    for (const temperature of [1e39, 1e-40]) {
+      for (const name of ['softmax', 'logSoftmax'] as const) {
+        const expected = api[name](x, { cols: n, temperature });
+        const got = await api[`${name}Async`](x, { cols: n, temperature, threads: 2 });
+        expect(maxRelDiff(got, expected, 1e-35), `${name} t=${temperature}`).toBeLessThanOrEqual(2e-5);
+      }
+    }
+  });
+
   it('writes into out and works in place', async () => {
     const x = Float32Array.from({ length: 200_000 }, (_, i) => Math.sin(i) * 30);
     const expected = sx.softmax(x, { cols: 1000 });
