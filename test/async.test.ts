@@ -164,6 +164,18 @@ describe('async results equal the sync API', () => {
     const s = x.slice();
     expect(await sx.sigmoidAsync(s, s, { threads: 2 })).toBe(s);
     expect(Array.from(s)).toEqual(Array.from(sx.sigmoid(x)));
+    // One long row in place, split across threads (the parallel reduction, then the last pass).
+    for (const name of ['softmax', 'logSoftmax'] as const) {
+      const row = x.slice();
+      expect(await api[`${name}Async`](row, { out: row, threads: 2, temperature: 0.7 })).toBe(row);
+      expect(maxRelDiff(row, api[name](x, { temperature: 0.7 }), 1e-35), name).toBeLessThanOrEqual(2e-5);
+    }
+    const yRow = sx.softmax(x);
+    for (const name of ['softmaxBackward', 'logSoftmaxBackward'] as const) {
+      const dy = x.map((v) => v * 0.01);
+      expect(await api[`${name}Async`](yRow, dy, { out: dy, threads: 2 })).toBe(dy);
+      expect(maxRelDiff(dy, api[name](yRow, x.map((v) => v * 0.01)), 1e-35), name).toBeLessThanOrEqual(2e-5);
+    }
   });
 
   it('handles empty inputs and SharedArrayBuffer-backed arrays', async () => {
