@@ -256,7 +256,7 @@ describe('AbortSignal', () => {
       const started = performance.now();
       const controller = new AbortController();
       const promise = run(controller.signal);
-      setTimeout(() => controller.abort(new Error('enough')), 1);
+      setImmediate(() => controller.abort(new Error('enough'))); // once the work has started
       const error = await promise.then(() => null, (e: unknown) => e);
       expect(error).toMatchObject({ name: 'AbortError' });
       expect((error as Error & { cause?: unknown }).cause).toMatchObject({ message: 'enough' });
@@ -337,7 +337,7 @@ describe('concurrency and the event loop', () => {
     // chunks run on the Worker's own event loop, which stops with it.
     const root = fileURLToPath(new URL('..', import.meta.url));
     // Shared memory, so that what the Worker's call wrote can be read after the Worker is gone.
-    const n = 1 << 23;
+    const n = 1 << 24; // about 40 ms of work on one thread: far longer than posting a message and terminating
     const x = new Float64Array(new SharedArrayBuffer(8 * n)).fill(0.5);
     const out = new Float64Array(new SharedArrayBuffer(8 * n));
     fillSentinel(out.buffer, 'f64');
