@@ -114,8 +114,8 @@ export function loadNative(isaCap: string): NativeBackend {
       (kind === 'softmax' || kind === 'logSoftmax') && isWideTemperature(args[0] as FloatArray, args[2] as number)
         ? undefined
         : callAsync(`${kind}Row`, args, threads, signal),
-    // The pieces of one long row (lib/async.ts) are separate calls: 4M elements (a few ms of work) keep
-    // their round trips through the event loop cheap while an abort still lands within milliseconds.
+    // Rows longer than this take the long-row path (callRow). The float32 rows that the float64 pure-TS
+    // kernels take instead go through lib/async.ts's protocol, cut into parts of this size.
     chunkElements: 1 << 22,
     parallel: true,
     // The addon's pool has one thread per hardware thread; more chains would only queue.
