@@ -325,8 +325,8 @@ async function benchOverhead() {
 
 // ── (d) the 2-thread crossover ──
 
-/** lib/async.ts's MIN_ELEMENTS_PER_THREAD: it runs 2 threads from twice this many elements. */
-const LIB_MIN_PER_THREAD = 2 ** 15;
+/** lib/async.ts runs 2 threads from twice this many elements (read from the built library itself). */
+const { MIN_ELEMENTS_PER_THREAD: LIB_MIN_PER_THREAD } = require('../dist/cjs/async.js');
 
 /** The machine's 1→2-thread scaling on sigmoid f32 (5e5 elements per worker), `times` samples. */
 async function ceilingNow(times) {

@@ -46,7 +46,7 @@ export interface AsyncOptions {
  * 2-core VM: two half calls beat one call from 2^15 per thread (1.1–1.47× at 64K elements, 1.26–1.66×
  * at 128K, three runs), not at 2^14 (0.97–1.17×).
  */
-const MIN_ELEMENTS_PER_THREAD = 1 << 15;
+export const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 
 export interface AsyncApi {
   sigmoidAsync<T extends FloatArray>(x: T, out?: T, options?: AsyncOptions): Promise<T>;
@@ -149,21 +149,21 @@ export function makeAsyncApi(ex: Executor): AsyncApi {
    */
   async function runWhole(name: keyof Core, args: unknown[], chains: number, signal: AbortSignal | undefined, tasks: () => Task[]) {
     const whole = ex.callSplit?.(name, args, chains, signal);
-    if (!whole) {
-      await run(tasks(), chains, signal);
-      return;
-    }
-    await whole;
-    if (signal?.aborted) throw abortError(signal);
+    if (whole) await settled(whole, signal);
+    else await run(tasks(), chains, signal);
   }
 
   /** One long row by the executor's own protocol; false when it has none or cannot take this row. */
   async function runRow(kind: RowKind, args: unknown[], chains: number, signal: AbortSignal | undefined): Promise<boolean> {
     const whole = ex.callRow?.(kind, args, chains, signal);
-    if (!whole) return false;
+    if (whole) await settled(whole, signal);
+    return whole !== undefined;
+  }
+
+  /** Waits for a call that the executor runs whole; rejects if the signal aborted meanwhile. */
+  async function settled(whole: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
     await whole;
     if (signal?.aborted) throw abortError(signal);
-    return true;
   }
 
   /** Tasks over [0, n) in pieces of `size` elements. */

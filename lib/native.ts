@@ -87,17 +87,12 @@ export function loadNative(isaCap: string): NativeBackend {
    * threads, in chunks, and resolves with its result; it stops taking chunks once `abort[0]` is set.
    */
   const callAsync = (name: string, args: unknown[], threads: number, signal?: AbortSignal): Promise<unknown> => {
-    let abort: Int32Array | null = null;
-    let onAbort: (() => void) | null = null;
-    if (signal) {
-      const flag = new Int32Array(1);
-      onAbort = () => Atomics.store(flag, 0, 1);
-      signal.addEventListener('abort', onAbort, { once: true });
-      abort = flag;
-    }
+    const abort = signal ? new Int32Array(1) : null;
+    const onAbort = (): void => void Atomics.store(abort!, 0, 1);
+    signal?.addEventListener('abort', onAbort, { once: true });
     const call = (calls[`${name}Async`]! as (...a: unknown[]) => Promise<unknown>)(...args, threads, abort);
-    if (onAbort) {
-      const done = (): void => signal!.removeEventListener('abort', onAbort!);
+    if (signal) {
+      const done = (): void => signal.removeEventListener('abort', onAbort);
       call.then(done, done);
     }
     return (args[0] as FloatArray).length <= SHORT_CALL_ELEMENTS ? keepLoopAwake(call) : call;

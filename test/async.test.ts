@@ -126,14 +126,14 @@ describe('async results equal the sync API', () => {
         const bound = p === 'f32' ? 2e-5 : 2e-13;
         for (const name of ['softmax', 'logSoftmax', 'logSumExp'] as const) {
           const expected = api[name](x, { cols: n });
-          const got = await api[`${name}Async`](x, { cols: n, threads: 2 });
+          const got = await api[`${name}Async`]!(x, { cols: n, threads: 2 });
           expect(maxRelDiff(got, expected, floor), `${p} ${name}: ${what}`).toBeLessThanOrEqual(bound);
         }
         // Backward: y from the forward pass, dy with the same special values.
         const y = api.softmax(x.map((v) => (Number.isFinite(v) ? v : 0)) as FloatArray, { cols: n });
         for (const name of ['softmaxBackward', 'logSoftmaxBackward'] as const) {
           const expected = api[name](y, x, { cols: n });
-          const got = await api[`${name}Async`](y, x, { cols: n, threads: 2 });
+          const got = await api[`${name}Async`]!(y, x, { cols: n, threads: 2 });
           expect(maxRelDiff(got, expected, floor), `${p} ${name}: ${what} in dy`).toBeLessThanOrEqual(bound);
         }
       }
@@ -146,7 +146,7 @@ describe('async results equal the sync API', () => {
     for (const temperature of [1e39, 1e-40]) {
       for (const name of ['softmax', 'logSoftmax'] as const) {
         const expected = api[name](x, { cols: n, temperature });
-        const got = await api[`${name}Async`](x, { cols: n, temperature, threads: 2 });
+        const got = await api[`${name}Async`]!(x, { cols: n, temperature, threads: 2 });
         expect(maxRelDiff(got, expected, 1e-35), `${name} t=${temperature}`).toBeLessThanOrEqual(2e-5);
       }
     }
@@ -167,13 +167,13 @@ describe('async results equal the sync API', () => {
     // One long row in place, split across threads (the parallel reduction, then the last pass).
     for (const name of ['softmax', 'logSoftmax'] as const) {
       const row = x.slice();
-      expect(await api[`${name}Async`](row, { out: row, threads: 2, temperature: 0.7 })).toBe(row);
+      expect(await api[`${name}Async`]!(row, { out: row, threads: 2, temperature: 0.7 })).toBe(row);
       expect(maxRelDiff(row, api[name](x, { temperature: 0.7 }), 1e-35), name).toBeLessThanOrEqual(2e-5);
     }
     const yRow = sx.softmax(x);
     for (const name of ['softmaxBackward', 'logSoftmaxBackward'] as const) {
       const dy = x.map((v) => v * 0.01);
-      expect(await api[`${name}Async`](yRow, dy, { out: dy, threads: 2 })).toBe(dy);
+      expect(await api[`${name}Async`]!(yRow, dy, { out: dy, threads: 2 })).toBe(dy);
       expect(maxRelDiff(dy, api[name](yRow, x.map((v) => v * 0.01)), 1e-35), name).toBeLessThanOrEqual(2e-5);
     }
   });

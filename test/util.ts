@@ -2,6 +2,7 @@
 // with a uniform way to call it (used by the memory, error and cross-backend tests).
 import { expect } from 'vitest';
 import type { FloatArray } from './reference.js';
+import { mulberry32 } from '../scripts/lib/mulberry32.cjs';
 
 export type { FloatArray };
 export type Precision = 'f32' | 'f64';
@@ -27,8 +28,6 @@ export function fromNumbers(p: Precision, values: ArrayLike<number>): FloatArray
 // Seeded PRNG (mulberry32): deterministic data, so every failure is reproducible.
 
 export type Rng = () => number;
-
-import { mulberry32 } from '../scripts/lib/mulberry32.cjs';
 
 export { mulberry32 };
 
