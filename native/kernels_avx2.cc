@@ -47,9 +47,14 @@ struct F32 {
     const R s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(k, h), bias), 23));
     return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
   }
-  static R pow2FromBiased(R b) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(b), 23)); }
+  static constexpr int kTableBits = 3;  // vpermps: 8 entries in one register
+  static R lookup(const T* table, R index) { return _mm256_permutevar8x32_ps(load(table), _mm256_castps_si256(index)); }
+  static R addExponent(R s, R v) {
+    return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(s), _mm256_slli_epi32(_mm256_castps_si256(v), 23 - kTableBits)));
+  }
   static bool allAtLeast(R v, R lo) { return _mm256_movemask_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ)) == 0xff; }
   static R recip(R v) { return _mm256_rcp_ps(v); }  // 12 bits
+  static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -99,9 +104,13 @@ struct F64 {
     const R s1 = _mm256_castsi256_pd(_mm256_slli_epi64(e1, 52)), s2 = _mm256_castsi256_pd(_mm256_slli_epi64(e2, 52));
     return _mm256_mul_pd(_mm256_mul_pd(p, s1), s2);
   }
-  static R pow2FromBiased(R b) { return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(b), 52)); }
+  static constexpr int kTableBits = 0;  // AVX2 has no variable permute of 64-bit lanes across the register
+  static R addExponent(R s, R v) {
+    return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(s), _mm256_slli_epi64(_mm256_castpd_si256(v), 52)));
+  }
   static bool allAtLeast(R v, R lo) { return _mm256_movemask_pd(_mm256_cmp_pd(v, lo, _CMP_GE_OQ)) == 0xf; }
   static R recip(R v) { return _mm256_cvtps_pd(_mm_rcp_ps(_mm256_cvtpd_ps(v))); }  // float rcpps: 12 bits
+  static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) {
     __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
     return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));

@@ -37,9 +37,16 @@ struct F32 {
   static R zeroNaN(R v) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v); }
   static R round(R v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static R pow2Scale(R p, R n) { return _mm512_scalef_ps(p, n); }  // rounds once, subnormals included
-  static R pow2FromBiased(R b) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(b), 23)); }
+  static constexpr int kTableBits = 5;  // vpermt2ps: 32 entries in two registers
+  static R lookup(const T* table, R index) {
+    return _mm512_permutex2var_ps(load(table), _mm512_castps_si512(index), load(table + 16));
+  }
+  static R addExponent(R s, R v) {
+    return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(s), _mm512_slli_epi32(_mm512_castps_si512(v), 23 - kTableBits)));
+  }
   static bool allAtLeast(R v, R lo) { return _mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ) == 0xffff; }
   static R recip(R v) { return _mm512_rcp14_ps(v); }
+  static constexpr bool kQuotientByRecip = true;
   // Fold 512 → 256 → 128 → 32 bits (GCC 12's _mm512_reduce_* warn about undefined halves).
   static __m128 fold(R v, __m512 (*op)(__m512, __m512)) {
     v = op(v, _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
@@ -80,9 +87,16 @@ struct F64 {
   static R zeroNaN(R v) { return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(v, v, _CMP_ORD_Q), v); }
   static R round(R v) { return _mm512_roundscale_pd(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static R pow2Scale(R p, R n) { return _mm512_scalef_pd(p, n); }
-  static R pow2FromBiased(R b) { return _mm512_castsi512_pd(_mm512_slli_epi64(_mm512_castpd_si512(b), 52)); }
+  static constexpr int kTableBits = 4;  // vpermt2pd: 16 entries in two registers
+  static R lookup(const T* table, R index) {
+    return _mm512_permutex2var_pd(load(table), _mm512_castpd_si512(index), load(table + 8));
+  }
+  static R addExponent(R s, R v) {
+    return _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(s), _mm512_slli_epi64(_mm512_castpd_si512(v), 52 - kTableBits)));
+  }
   static bool allAtLeast(R v, R lo) { return _mm512_cmp_pd_mask(v, lo, _CMP_GE_OQ) == 0xff; }
   static R recip(R v) { return _mm512_rcp14_pd(v); }
+  static constexpr bool kQuotientByRecip = false;
   static __m128d fold(R v, __m512d (*op)(__m512d, __m512d)) {
     v = op(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
     v = op(v, _mm512_shuffle_f64x2(v, v, _MM_SHUFFLE(2, 3, 0, 1)));

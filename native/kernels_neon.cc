@@ -41,9 +41,13 @@ struct F32 {
     const R s2 = vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vsubq_s32(k, h), bias), 23));
     return vmulq_f32(vmulq_f32(p, s1), s2);
   }
-  static R pow2FromBiased(R b) { return vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(b), 23)); }
+  static constexpr int kTableBits = 0;
+  static R addExponent(R s, R v) {
+    return vreinterpretq_f32_u32(vaddq_u32(vreinterpretq_u32_f32(s), vshlq_n_u32(vreinterpretq_u32_f32(v), 23)));
+  }
   static bool allAtLeast(R v, R lo) { return vminvq_u32(vcgeq_f32(v, lo)) != 0; }
   static R recip(R v) { return vrecpeq_f32(v); }  // frecpe: 8 bits
+  static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) { return vaddvq_f32(v); }
   static T reduceMax(R v) { return vmaxvq_f32(v); }
 };
@@ -80,12 +84,16 @@ struct F64 {
     const R s2 = vreinterpretq_f64_s64(vshlq_n_s64(vaddq_s64(vsubq_s64(k, h), bias), 52));
     return vmulq_f64(vmulq_f64(p, s1), s2);
   }
-  static R pow2FromBiased(R b) { return vreinterpretq_f64_u64(vshlq_n_u64(vreinterpretq_u64_f64(b), 52)); }
+  static constexpr int kTableBits = 0;
+  static R addExponent(R s, R v) {
+    return vreinterpretq_f64_u64(vaddq_u64(vreinterpretq_u64_f64(s), vshlq_n_u64(vreinterpretq_u64_f64(v), 52)));
+  }
   static bool allAtLeast(R v, R lo) {
     const uint64x2_t m = vcgeq_f64(v, lo);
     return (vgetq_lane_u64(m, 0) & vgetq_lane_u64(m, 1)) != 0;
   }
   static R recip(R v) { return vrecpeq_f64(v); }  // frecpe: 8 bits
+  static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) { return vaddvq_f64(v); }
   static T reduceMax(R v) { return vmaxvq_f64(v); }
 };

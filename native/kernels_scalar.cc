@@ -6,14 +6,22 @@ namespace sigmax {
 namespace {
 
 template <class T> struct Bits;
-template <> struct Bits<float> { using U = unsigned int; static constexpr int kMantissa = 23, kBias = 127; };
-template <> struct Bits<double> { using U = unsigned long long; static constexpr int kMantissa = 52, kBias = 1023; };
+// kTableBits: the size of the exp tables (ExpTables<T>::kBits), all of whose entries the scalar kernels read.
+template <> struct Bits<float> { using U = unsigned int; static constexpr int kMantissa = 23, kBias = 127, kTableBits = 5; };
+template <> struct Bits<double> { using U = unsigned long long; static constexpr int kMantissa = 52, kBias = 1023, kTableBits = 4; };
 
 template <class T>
 inline T fromBits(typename Bits<T>::U u) {
   T v;
   __builtin_memcpy(&v, &u, sizeof v);
   return v;
+}
+
+template <class T>
+inline typename Bits<T>::U toBits(T v) {
+  typename Bits<T>::U u;
+  __builtin_memcpy(&u, &v, sizeof u);
+  return u;
 }
 
 /** 2^k for an exponent k in the normal range. */
@@ -63,13 +71,14 @@ struct Scalar {
     const int k = static_cast<int>(n), h = k >> 1;
     return (p * pow2<T>(h)) * pow2<T>(k - h);
   }
-  static R pow2FromBiased(R b) {
-    typename Bits<T>::U u;
-    __builtin_memcpy(&u, &b, sizeof u);
-    return fromBits<T>(u << Bits<T>::kMantissa);
+  static constexpr int kTableBits = Bits<T>::kTableBits;
+  static R lookup(const T* table, R index) { return table[toBits(index) & ((1u << kTableBits) - 1)]; }
+  static R addExponent(R s, R v) {
+    return fromBits<T>(toBits(s) + (toBits(v) << (Bits<T>::kMantissa - kTableBits)));
   }
   static bool allAtLeast(R v, R lo) { return v >= lo; }
   static R recip(R v) { return T(1) / v; }
+  static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) { return v; }
   static T reduceMax(R v) { return v; }
 };

@@ -51,9 +51,11 @@ struct F32 {
     const R s2 = _mm_castsi128_ps(_mm_slli_epi32(_mm_add_epi32(_mm_sub_epi32(k, h), bias), 23));
     return _mm_mul_ps(_mm_mul_ps(p, s1), s2);
   }
-  static R pow2FromBiased(R b) { return _mm_castsi128_ps(_mm_slli_epi32(_mm_castps_si128(b), 23)); }
+  static constexpr int kTableBits = 0;  // SSE2 has no variable permute
+  static R addExponent(R s, R v) { return _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(s), _mm_slli_epi32(_mm_castps_si128(v), 23))); }
   static bool allAtLeast(R v, R lo) { return _mm_movemask_ps(_mm_cmpge_ps(v, lo)) == 0xf; }
   static R recip(R v) { return _mm_rcp_ps(v); }  // 12 bits
+  static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) {
     const R s = _mm_add_ps(v, _mm_movehl_ps(v, v));
     return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
@@ -111,9 +113,11 @@ struct F64 {
     const __m128i e2 = _mm_unpacklo_epi32(_mm_add_epi32(_mm_sub_epi32(k, h), bias), _mm_setzero_si128());
     return _mm_mul_pd(_mm_mul_pd(p, _mm_castsi128_pd(_mm_slli_epi64(e1, 52))), _mm_castsi128_pd(_mm_slli_epi64(e2, 52)));
   }
-  static R pow2FromBiased(R b) { return _mm_castsi128_pd(_mm_slli_epi64(_mm_castpd_si128(b), 52)); }
+  static constexpr int kTableBits = 0;
+  static R addExponent(R s, R v) { return _mm_castsi128_pd(_mm_add_epi64(_mm_castpd_si128(s), _mm_slli_epi64(_mm_castpd_si128(v), 52))); }
   static bool allAtLeast(R v, R lo) { return _mm_movemask_pd(_mm_cmpge_pd(v, lo)) == 0x3; }
   static R recip(R v) { return _mm_cvtps_pd(_mm_rcp_ps(_mm_cvtpd_ps(v))); }  // float rcpps: 12 bits
+  static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) { return _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v))); }
   static T reduceMax(R v) { return _mm_cvtsd_f64(_mm_max_sd(v, _mm_unpackhi_pd(v, v))); }
 };

@@ -1,87 +1,114 @@
 #!/usr/bin/env python3
-"""Derives the polynomial behind sigmax's exp kernels (native/kernel_body.inc).
+"""Derives the constants of sigmax's exp kernels (native/exp_tables.inc, included by kernel_body.inc).
 
-exp(r) ≈ 1 + r + r²/2 + c3·r³ + … + cd·r^d on |r| ≤ ln2/2, c3..cd chosen by the Remez exchange to
-minimise the *relative* error of exp, i.e. the weighted error e^-r·(Σ c_k r^k − (e^r − 1 − r − r²/2)).  Needs mpmath.
-Usage: python3 scripts/exp-coefficients.py [degree for f32] [degree for f64]
+e^z = 2^(n/2^B) · e^r with n = round(z·2^B/ln2), |r| ≤ ln2/2^(B+1). 2^(j/2^B) comes from a table of 2^B
+entries (j = n mod 2^B), stored rounded to the element type together with its relative rounding error
+(added to r, so the table costs no accuracy), and e^r − 1 ≈ r + c2·r² + … + cd·r^d, c2..cd chosen by the
+Remez exchange to minimise the relative error of 1 + p(r) against e^r (c1 = 1 exactly).
+
+Per element type, one table of the largest size (f32: 32 entries, f64: 16); an ISA that reads 2^b
+entries (b < B) takes every 2^(B−b)-th one. Two polynomials per table size: `accurate` for sigmoid and
+its derivative (the ulp bound) and `fast` for the softmax family's terms (relative bound 1e-5 / 1e-13).
+Needs mpmath. Usage: python3 scripts/exp-coefficients.py > native/exp_tables.inc
 """
-import sys
 import struct
 from mpmath import mp, mpf, exp, log, matrix, lu_solve, cos, pi
 
 mp.dps = 60
-H = log(2) / 2
 
 
-FIXED = [mpf(1), mpf(1) / 2]  # c1 = 1 and c2 = 1/2 exactly, as Taylor: rounding them would cost ~0.5 u
-
-
-def g(r):
-    return exp(r) - 1 - r - r * r / 2
-
-
-def w(r):
-    return exp(-r)
-
-
-def remez(n, iters=30):
-    """c1..c(n+2): the two fixed ones, then c3.. minimising max |w·(Σ c_k r^k − g)| on [−H, H]."""
-    xs = [H * cos(pi * (n - i) / n) for i in range(n + 1)]  # n + 1 points: n coefficients + the error
+def remez(H, degree, iters=25):
+    """c1..c_degree (c1 = 1) minimising max |e^-r·(1 + Σ c_k r^k) − 1| on [−H, H]."""
+    n = degree - 1  # free coefficients c2..c_degree
+    g = lambda r: exp(r) - 1 - r
+    w = lambda r: exp(-r)
+    xs = [H * cos(pi * (n - i) / n) for i in range(n + 1)]
     for _ in range(iters):
         A = matrix(n + 1, n + 1)
         b = matrix(n + 1, 1)
         for i, x in enumerate(xs):
             for k in range(n):
-                A[i, k] = x ** (k + 3)
+                A[i, k] = x ** (k + 2)
             A[i, n] = (-1) ** i / w(x)
             b[i] = g(x)
         sol = lu_solve(A, b)
         c = [sol[k] for k in range(n)]
-        err = lambda x: w(x) * (sum(c[k] * x ** (k + 3) for k in range(n)) - g(x))
-        # new reference: the extrema of err between sign changes, scanned on a fine grid
-        grid = [-H + 2 * H * j / 4000 for j in range(4001)]
+        err = lambda x: w(x) * (sum(c[k] * x ** (k + 2) for k in range(n)) - g(x))
+        grid = [-H + 2 * H * j / 3000 for j in range(3001)]
         vals = [err(x) for x in grid]
-        ext = []
-        j = 0
+        ext, j = [], 0
         while j < len(grid):
-            s = vals[j] >= 0
-            best = j
+            s, best = vals[j] >= 0, j
             while j < len(grid) and (vals[j] >= 0) == s:
                 if abs(vals[j]) > abs(vals[best]):
                     best = j
                 j += 1
             ext.append(grid[best])
         if len(ext) >= n + 1:
-            # keep n + 1 alternating extrema, dropping the smaller end ones
             while len(ext) > n + 1:
-                a0, a1 = abs(err(ext[0])), abs(err(ext[-1]))
-                ext = ext[1:] if a0 < a1 else ext[:-1]
+                ext = ext[1:] if abs(err(ext[0])) < abs(err(ext[-1])) else ext[:-1]
             xs = ext
-    return FIXED + c
+    return [mpf(1)] + c
+
+
+def hexfloat(v):
+    """float.hex without the trailing zeros of the fraction."""
+    h = float.hex(v)
+    if 'p' not in h:
+        return h
+    m, e = h.split('p')
+    if '.' in m:
+        m = m.rstrip('0').rstrip('.')
+    return m + 'p' + e
 
 
 def f32(v):
     return struct.unpack('f', struct.pack('f', float(v)))[0]
 
 
-def max_rel_error(coeffs, rnd):
-    """Max relative error of 1 + r·q(r) with the rounded coefficients, in exact arithmetic."""
+def max_rel_error(coeffs, H, rnd):
     cs = [mpf(rnd(c)) for c in coeffs]
     worst = mpf(0)
-    for j in range(20001):
-        r = -H + 2 * H * j / 20000
-        p = 1 + r * sum(cs[k] * r ** k for k in range(len(cs)))
+    for j in range(6001):
+        r = -H + 2 * H * j / 6000
+        p = 1 + sum(cs[k] * r ** (k + 1) for k in range(len(cs)))
         worst = max(worst, abs(p / exp(r) - 1))
     return worst
 
 
-for label, degree, rnd, fmt in (
-    ('f32', int(sys.argv[1]) if len(sys.argv) > 1 else 6, f32, lambda v: float.hex(f32(v))),
-    ('f64', int(sys.argv[2]) if len(sys.argv) > 2 else 11, float, lambda v: float.hex(float(v))),
-):
-    c = remez(degree - len(FIXED))
-    err = max_rel_error(c, rnd)
-    unit = 2.0 ** -24 if label == 'f32' else 2.0 ** -53
-    print(f'{label}: degree {degree}, max relative error {float(err):.3e} = {float(err) / unit:.4f} u')
-    for k, ck in enumerate(c):
-        print(f'  c{k + 1} = {fmt(ck)}')
+TYPES = {
+    # type: (rounding, hex format, mantissa bits, unit roundoff, largest table bits, {table bits: (accurate, fast) degrees})
+    'float': (f32, lambda v: hexfloat(f32(v)) + 'f', 23, 2.0 ** -24, 5, {5: (3, 2), 3: (4, 3), 0: (6, 5)}),
+    'double': (float, lambda v: hexfloat(float(v)), 52, 2.0 ** -53, 4, {4: (6, 5), 0: (11, 10)}),
+}
+
+print('// Generated by scripts/exp-coefficients.py: do not edit by hand.')
+for tname, (rnd, fmt, mant, unit, B, degrees) in TYPES.items():
+    size = 2 ** B
+    values = [mp.power(2, mpf(j) / size) for j in range(size)]
+    rounded = [mpf(rnd(v)) for v in values]
+    # Entry j with j << (mant − B) taken off its bits: adding n << (mant − B) (n = 2^B·k + j) to them
+    # then gives the bits of 2^(j/2^B)·2^k.
+    pack, unpack = ('<f', '<I') if tname == 'float' else ('<d', '<Q')
+    adjusted = []
+    for j, v in enumerate(rounded):
+        bits = struct.unpack(unpack, struct.pack(pack, float(v)))[0] - (j << (mant - B))
+        adjusted.append(struct.unpack(pack, struct.pack(unpack, bits))[0])
+    print(f'template <> struct ExpTables<{tname}> {{')
+    print(f'  static constexpr int kBits = {B};')
+    print(f'  // 2^(j/{size}) with j << {mant - B} taken off its bit pattern')
+    print(f'  static constexpr {tname} kPow2[{size}] = {{' + ', '.join(fmt(a) for a in adjusted) + '};')
+    print(f'  // (2^(j/{size}) − rounded entry) / rounded entry: added to r')
+    print(f'  static constexpr {tname} kCorrection[{size}] = {{' + ', '.join(fmt((v - r) / r) for v, r in zip(values, rounded)) + '};')
+    print('};')
+    for b, (acc, fast) in sorted(degrees.items(), reverse=True):
+        H = log(2) / 2 ** (b + 1)
+        for label, d in (('Accurate', acc), ('Fast', fast)):
+            c = remez(H, d)
+            err = max_rel_error(c, H, rnd)
+            print(f'// {tname}, 2^{b} table entries, |r| ≤ ln2/{2 ** (b + 1)}, degree {d}: max relative error '
+                  f'{float(err):.2e} = {float(err) / unit:.3f} u')
+            print(f'template <> struct ExpPoly<{tname}, {b}, ExpAccuracy::k{label}> {{')
+            print(f'  static constexpr int kDegree = {d};')
+            print(f'  static constexpr {tname} kCoeff[{d + 1}] = {{0, ' + ', '.join(fmt(x) for x in c) + '};')
+            print('};')
