@@ -688,6 +688,7 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
 Napi::Value Select(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string cap = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  sigmax::configureKernels();
   const sigmax::IsaList list = sigmax::availableIsas();
   std::string names;
   Napi::Array isas = Napi::Array::New(env, list.count);

@@ -57,6 +57,27 @@ struct X86Features {
   bool avx2Fma = false, avx512f = false;
 };
 
+/**
+ * The largest data or unified cache described by the deterministic cache parameters leaf (Intel leaf 4,
+ * AMD leaf 0x8000001D; same layout): ways × partitions × line size × sets, per instance. sysconf on Linux
+ * may report the sum over every instance in the package (hundreds of MiB on a many-CCX EPYC).
+ */
+size_t x86CacheBytes() {
+  const unsigned maxExtended = cpuid(0x80000000u, 0).eax;
+  const unsigned leaf = maxExtended >= 0x8000001Du && cpuid(0x8000001Du, 0).eax != 0 ? 0x8000001Du : 4u;
+  size_t best = 0;
+  for (unsigned sub = 0; sub < 16; ++sub) {
+    const Cpuid c = cpuid(leaf, sub);
+    const unsigned type = c.eax & 0x1f;  // 0: no more caches, 1: data, 2: instruction, 3: unified
+    if (type == 0) break;
+    if (type == 2) continue;
+    const size_t bytes = static_cast<size_t>((c.ebx >> 22) + 1) * (((c.ebx >> 12) & 0x3ff) + 1) *
+                         ((c.ebx & 0xfff) + 1) * (static_cast<size_t>(c.ecx) + 1);
+    if (bytes > best) best = bytes;
+  }
+  return best;
+}
+
 X86Features detectX86() {
   X86Features f;
   const Cpuid l1 = cpuid(1, 0);
@@ -90,6 +111,20 @@ const KernelTable* findIsa(const IsaList& list, const char* name) {
     if (sameName(list.tables[i]->isa, name)) return list.tables[i];
   }
   return nullptr;
+}
+
+size_t lastLevelCacheBytes() {
+#if defined(__x86_64__) || defined(_M_X64)
+  return x86CacheBytes();
+#else
+  return 0;
+#endif
+}
+
+void configureKernels() {
+  // Three passes while x and y stay within about half the cache (the rest is other cores' and other data's).
+  const size_t cache = lastLevelCacheBytes();
+  if (cache != 0) gTwoPassRowBytes = cache / 4 > (size_t(256) << 10) ? cache / 4 : size_t(256) << 10;
 }
 
 bool isKnownIsa(const char* name) {

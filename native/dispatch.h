@@ -24,6 +24,12 @@ const KernelTable* findIsa(const IsaList& list, const char* name);
 /** Whether `name` is one of the ISA names sigmax knows on any platform. */
 bool isKnownIsa(const char* name);
 
+/** The size of one instance of the last-level cache (what one core's data can stay in), or 0 if unknown. */
+size_t lastLevelCacheBytes();
+
+/** Sets the kernels' run-time parameters (gTwoPassRowBytes) for this machine; call once at load. */
+void configureKernels();
+
 }  // namespace sigmax
 
 #endif

@@ -35,6 +35,11 @@ struct TypedKernels {
   void (*log_softmax_backward_finish)(const T* y, const T* dy, T* dx, size_t n, T total);
 };
 
+// Rows of at least this many bytes take the two-pass softmax family (one read of x fewer, each term
+// computed twice): they no longer fit in the last-level cache beside their output. Set once at load from
+// the cache size (dispatch.cc, configureKernels), before any kernel runs; tests may set it to reach both paths.
+extern size_t gTwoPassRowBytes;
+
 struct KernelTable {
   const char* isa;
   TypedKernels<float> f32;

@@ -53,6 +53,7 @@ struct F32 {
     return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(s), _mm256_slli_epi32(_mm256_castps_si256(v), 23 - kTableBits)));
   }
   static bool allAtLeast(R v, R lo) { return _mm256_movemask_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ)) == 0xff; }
+  static R zeroWhereBelow(R v, R z, R lo) { return _mm256_and_ps(v, _mm256_cmp_ps(z, lo, _CMP_NLT_UQ)); }
   static R recip(R v) { return _mm256_rcp_ps(v); }  // 12 bits
   static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) {

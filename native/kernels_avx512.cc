@@ -45,6 +45,7 @@ struct F32 {
     return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(s), _mm512_slli_epi32(_mm512_castps_si512(v), 23 - kTableBits)));
   }
   static bool allAtLeast(R v, R lo) { return _mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ) == 0xffff; }
+  static R zeroWhereBelow(R v, R z, R lo) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(z, lo, _CMP_NLT_UQ), v); }
   static R recip(R v) { return _mm512_rcp14_ps(v); }
   static constexpr bool kQuotientByRecip = true;
   // Fold 512 → 256 → 128 → 32 bits (GCC 12's _mm512_reduce_* warn about undefined halves).

@@ -46,6 +46,9 @@ struct F32 {
     return vreinterpretq_f32_u32(vaddq_u32(vreinterpretq_u32_f32(s), vshlq_n_u32(vreinterpretq_u32_f32(v), 23)));
   }
   static bool allAtLeast(R v, R lo) { return vminvq_u32(vcgeq_f32(v, lo)) != 0; }
+  static R zeroWhereBelow(R v, R z, R lo) {  // z < lo is false for a NaN z
+    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(v), vcltq_f32(z, lo)));
+  }
   static R recip(R v) { return vrecpeq_f32(v); }  // frecpe: 8 bits
   static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) { return vaddvq_f32(v); }

@@ -77,6 +77,7 @@ struct Scalar {
     return fromBits<T>(toBits(s) + (toBits(v) << (Bits<T>::kMantissa - kTableBits)));
   }
   static bool allAtLeast(R v, R lo) { return v >= lo; }
+  static R zeroWhereBelow(R v, R z, R lo) { return z < lo ? T(0) : v; }
   static R recip(R v) { return T(1) / v; }
   static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) { return v; }
@@ -101,5 +102,6 @@ using F64 = Scalar<double>;
 #include "kernel_body.inc"
 
 namespace sigmax {
+size_t gTwoPassRowBytes = size_t(8) << 20;
 const KernelTable kScalarKernels = {"scalar", typedKernels<F32>(), typedKernels<F64>()};
 }

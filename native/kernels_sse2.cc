@@ -54,6 +54,7 @@ struct F32 {
   static constexpr int kTableBits = 0;  // SSE2 has no variable permute
   static R addExponent(R s, R v) { return _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(s), _mm_slli_epi32(_mm_castps_si128(v), 23))); }
   static bool allAtLeast(R v, R lo) { return _mm_movemask_ps(_mm_cmpge_ps(v, lo)) == 0xf; }
+  static R zeroWhereBelow(R v, R z, R lo) { return _mm_and_ps(v, _mm_cmpnlt_ps(z, lo)); }
   static R recip(R v) { return _mm_rcp_ps(v); }  // 12 bits
   static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) {

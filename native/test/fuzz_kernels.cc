@@ -187,6 +187,7 @@ void writeSeeds(const char* dir) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  sigmax::gTwoPassRowBytes = size_t(256) << 10;  // rows of 65536 f32 / 32768 f64 elements take the two-pass path
   if (const char* dir = getenv("FUZZ_KERNELS_WRITE_SEEDS")) {
     writeSeeds(dir);
     exit(0);

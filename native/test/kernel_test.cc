@@ -17,7 +17,7 @@
 //    slice of rows), and the pieces of a row the async path composes: row_max, exp_sum (storing the
 //    terms, and not), scale, log_softmax_finish, dot, sum, softmax_backward_finish,
 //    log_softmax_backward_finish;
-//  - shapes: 1×n for n = 0..70, 1000, 4099, 100000, and 3×17, 100×37, 7×1, 1×1, 0×7; element-wise
+//  - shapes: 1×n for n = 0..70, 1000, 4099, 100000 (two-pass), and 3×17, 100×37, 6×100, 4×1500, 7×1, 1×1, 0×7; element-wise
 //    kernels and the row pieces see the same buffers as one vector of rows·cols elements; the
 //    Jacobian takes k ≤ 128 and k = 1000;
 //  - placement: input and output pointers 0..15 elements past a 64-byte boundary (offsets 0, 3, 13 and
@@ -243,6 +243,8 @@ template <class T> void runType(std::vector<TableEntry>& tables, std::vector<Tab
   for (size_t n : {size_t(1000), size_t(4099), size_t(100000)}) shapes.push_back({1, n});
   shapes.push_back({3, 17});
   shapes.push_back({100, 37});
+  shapes.push_back({6, 100});   // rows past the short-row kernels: each row's max found during the previous row
+  shapes.push_back({4, 1500});
   shapes.push_back({7, 1});
   shapes.push_back({1, 1});
   shapes.push_back({0, 7});
@@ -521,6 +523,7 @@ int main(int argc, char** argv) {
     else ++totalPassed;
   }
 #endif
+  sigmax::gTwoPassRowBytes = size_t(256) << 10;  // the 100000-element rows take the two-pass path, the others three
   runType<float>(tables, stats);
   printf("kernel_test: f32 cases done (%.1f s)\n", elapsed());
   fflush(stdout);
