@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench`: the benchmark suite of issue 3 — sigmax native at every ISA in `backend.isas`, the
+// `npm run bench`: the benchmark suite — sigmax native at every ISA in `backend.isas`, the
 // pure-TS backend, naive JS, a stable 3-pass JS softmax, and the memory floor `out.set(x)`, in one run.
 // `npm start` runs `--quick`: the best native ISA vs the pure-TS backend vs naive JS on a few workloads (< 1 min).
 //
@@ -41,6 +41,7 @@ const { allWorkloads, QUICK_IDS, groupHas } = require('./lib/workloads.js');
 const report = require('./lib/report.js');
 const { chartSvg } = require('./lib/chart.js');
 const { fmt, sleep } = require('./lib/stats.js');
+const { cpuDescription } = require('./lib/machine.js');
 
 const ROOT = path.join(__dirname, '..');
 const RESULTS = path.join(__dirname, 'results');
@@ -83,11 +84,9 @@ function parseArgs(argv) {
 // ───────────────────────────────────────────── machine
 
 function machineInfo() {
-  let cpu = os.cpus()[0]?.model?.trim() || 'unknown CPU';
   let flags = null;
   try {
     const text = fs.readFileSync('/proc/cpuinfo', 'utf8');
-    cpu = /^model name\s*:\s*(.*)$/m.exec(text)?.[1]?.trim() || cpu;
     flags = new Set((/^flags\s*:\s*(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/));
   } catch {
     // not Linux: flags unknown
@@ -103,7 +102,7 @@ function machineInfo() {
   const event = process.env.npm_lifecycle_event;
   const args = process.argv.slice(2).join(' ');
   return {
-    cpu,
+    cpu: cpuDescription(),
     cores: os.availableParallelism(),
     flags: flags ? { avx2: flags.has('avx2'), fma: flags.has('fma'), avx512f: flags.has('avx512f') } : { avx2: null, fma: null, avx512f: null },
     memoryGB: Math.round(os.totalmem() / 2 ** 30),

@@ -1,4 +1,4 @@
-// The workloads of `npm run bench` (issue 3) and their deterministic inputs (CommonJS, no dependencies).
+// The workloads of `npm run bench` and their deterministic inputs (CommonJS, no dependencies).
 'use strict';
 
 const { logits } = require('./stats.js');
