@@ -224,5 +224,38 @@ int sigmaxSimdeSelfCheck() {
     expect(isNan(d.v[0]) && (bitsOf(d.v[0]) >> 63) == 1, "or_si512 sign bit, epi64 (NaN stays NaN)");
     (void)infd;
   }
+  // the exp tables: 32/16-entry lookups by the low index bits of a float's pattern, the exponent add
+  // and shift, the masked zero of the softmax terms (NLT_UQ keeps a NaN), vmaxps for the rcp14 clamp.
+  {
+    float table[32];
+    for (int i = 0; i < 32; ++i) table[i] = 100.0f + static_cast<float>(i);
+    int idx[16];
+    for (int i = 0; i < 16; ++i) idx[i] = (i * 7 + 3) | (0x4b400000 & ~31);  // garbage above bit 4, as kShifter leaves
+    const __m512i iv = _mm512_loadu_si512(idx);
+    F16 r = lanes(_mm512_permutex2var_ps(_mm512_loadu_ps(table), iv, _mm512_loadu_ps(table + 16)));
+    bool ok = true;
+    for (int i = 0; i < 16; ++i) ok = ok && r.v[i] == table[(i * 7 + 3) & 31];
+    expect(ok, "permutex2var_ps reads the low 5 index bits across both tables");
+    double tabled[16];
+    for (int i = 0; i < 16; ++i) tabled[i] = 200.0 + i;
+    long long idxd[8];
+    for (int i = 0; i < 8; ++i) idxd[i] = (i * 5 + 2) | (0x4338000000000000ll & ~15ll);
+    D8 d = lanes(_mm512_permutex2var_pd(_mm512_loadu_pd(tabled), _mm512_loadu_si512(idxd), _mm512_loadu_pd(tabled + 8)));
+    ok = true;
+    for (int i = 0; i < 8; ++i) ok = ok && d.v[i] == tabled[(i * 5 + 2) & 15];
+    expect(ok, "permutex2var_pd reads the low 4 index bits across both tables");
+    r = lanes(_mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(_mm512_set1_ps(1.5f)),
+                                                   _mm512_slli_epi32(_mm512_set1_epi32(-3 * 32), 18))));
+    expect(r.v[0] == 0.1875f && r.v[15] == 0.1875f, "add_epi32 + slli_epi32: 1.5·2^-3");
+    d = lanes(_mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(_mm512_set1_pd(1.5)),
+                                                   _mm512_slli_epi64(_mm512_set1_epi64(5 << 4), 48))));
+    expect(d.v[0] == 48.0 && d.v[7] == 48.0, "add_epi64 + slli_epi64: 1.5·2^5");
+    const __m512 z = _mm512_setr_ps(-1.0f, -100.0f, nanf, -inff, 0.0f, -87.0f, -87.5f, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+    r = lanes(_mm512_maskz_mov_ps(_mm512_cmp_ps_mask(z, _mm512_set1_ps(-87.0f), _CMP_NLT_UQ), _mm512_set1_ps(2.0f)));
+    expect(r.v[0] == 2.0f && r.v[1] == 0.0f && r.v[2] == 2.0f && r.v[3] == 0.0f && r.v[4] == 2.0f && r.v[5] == 2.0f &&
+               r.v[6] == 0.0f, "cmp_ps_mask(NLT_UQ): below → 0, NaN and equal kept");
+    r = lanes(_mm512_max_ps(_mm512_set1_ps(0.4999f), _mm512_set1_ps(0.5f)));
+    expect(r.v[0] == 0.5f, "max_ps clamp");
+  }
   return failures;
 }
