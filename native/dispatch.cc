@@ -59,8 +59,10 @@ struct X86Features {
 
 /**
  * The largest data or unified cache described by the deterministic cache parameters leaf (Intel leaf 4,
- * AMD leaf 0x8000001D; same layout): ways × partitions × line size × sets, per instance. sysconf on Linux
- * may report the sum over every instance in the package (hundreds of MiB on a many-CCX EPYC).
+ * AMD leaf 0x8000001D; same layout): ways × partitions × line size × sets, per instance; 0 when the
+ * leaf is empty, as some hypervisors leave it (Firecracker on EPYC). The legacy leaf 0x80000006 and
+ * sysconf are not used: under such hypervisors they report the sum over every L3 in the package
+ * (508 MiB on a 16-CCX EPYC), far more than one core's rows can stay in.
  */
 size_t x86CacheBytes() {
   const unsigned maxExtended = cpuid(0x80000000u, 0).eax;
@@ -122,7 +124,8 @@ size_t lastLevelCacheBytes() {
 }
 
 void configureKernels() {
-  // Three passes while x and y stay within about half the cache (the rest is other cores' and other data's).
+  // Three passes while x and y stay within about half the cache (the rest is other cores' and other
+  // data's). Unknown size: the default, sized for a 32 MiB last-level cache.
   const size_t cache = lastLevelCacheBytes();
   if (cache != 0) gTwoPassRowBytes = cache / 4 > (size_t(256) << 10) ? cache / 4 : size_t(256) << 10;
 }

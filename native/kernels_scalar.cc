@@ -102,6 +102,6 @@ using F64 = Scalar<double>;
 #include "kernel_body.inc"
 
 namespace sigmax {
-size_t gTwoPassRowBytes = size_t(8) << 20;
+size_t gTwoPassRowBytes = size_t(8) << 20;  // for a 32 MiB last-level cache, until configureKernels knows better
 const KernelTable kScalarKernels = {"scalar", typedKernels<F32>(), typedKernels<F64>()};
 }
