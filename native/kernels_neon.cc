@@ -41,9 +41,16 @@ struct F32 {
     const R s2 = vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vsubq_s32(k, h), bias), 23));
     return vmulq_f32(vmulq_f32(p, s1), s2);
   }
-  static constexpr int kTableBits = 0;
+  static constexpr int kTableBits = 4;  // tbl: 16 entries (64 bytes) in four registers, read bytewise
+  static R lookup(const T* table, R index) {
+    const uint8x16x4_t bytes = vld1q_u8_x4(reinterpret_cast<const uint8_t*>(table));
+    // lane j → bytes 4j .. 4j + 3 of the table, j the index's low 4 bits
+    const uint32x4_t j4 = vshlq_n_u32(vandq_u32(vreinterpretq_u32_f32(index), vdupq_n_u32(15)), 2);
+    const uint32x4_t at = vmlaq_u32(vdupq_n_u32(0x03020100u), j4, vdupq_n_u32(0x01010101u));
+    return vreinterpretq_f32_u8(vqtbl4q_u8(bytes, vreinterpretq_u8_u32(at)));
+  }
   static R addExponent(R s, R v) {
-    return vreinterpretq_f32_u32(vaddq_u32(vreinterpretq_u32_f32(s), vshlq_n_u32(vreinterpretq_u32_f32(v), 23)));
+    return vreinterpretq_f32_u32(vaddq_u32(vreinterpretq_u32_f32(s), vshlq_n_u32(vreinterpretq_u32_f32(v), 23 - kTableBits)));
   }
   static bool allAtLeast(R v, R lo) { return vminvq_u32(vcgeq_f32(v, lo)) != 0; }
   static R zeroWhereBelow(R v, R z, R lo) {  // z < lo is false for a NaN z

@@ -78,7 +78,7 @@ def max_rel_error(coeffs, H, rnd):
 
 TYPES = {
     # type: (rounding, hex format, mantissa bits, unit roundoff, largest table bits, {table bits: (accurate, fast) degrees})
-    'float': (f32, lambda v: hexfloat(f32(v)) + 'f', 23, 2.0 ** -24, 5, {5: (3, 2), 3: (4, 3), 0: (6, 5)}),
+    'float': (f32, lambda v: hexfloat(f32(v)) + 'f', 23, 2.0 ** -24, 5, {5: (3, 2), 4: (3, 2), 3: (4, 3), 0: (6, 5)}),
     'double': (float, lambda v: hexfloat(float(v)), 52, 2.0 ** -53, 4, {4: (6, 5), 0: (11, 10)}),
 }
 
