@@ -22,7 +22,8 @@
   'targets': [
     {
       'target_name': 'sigmax',
-      'sources': ['native/addon.cc', 'native/dispatch.cc', 'native/thread_pool.cc', 'native/kernels_scalar.cc'],
+      'sources': ['native/binding.cc', 'native/async_call.cc', 'native/schedule.cc', 'native/dispatch.cc', 'native/thread_pool.cc',
+                  'native/kernels_scalar.cc'],
       'conditions': [
         ['target_arch=="x64"', { 'dependencies': ['sigmax_sse2', 'sigmax_avx2', 'sigmax_avx512'] }],
         ['target_arch=="arm64"', { 'dependencies': ['sigmax_neon'] }],

@@ -1,5 +1,5 @@
 // The public synchronous API, built over one set of kernels: validate, allocate if needed, compute.
-import type { FloatArray, Kernels, RowOptions, TemperatureOptions } from './types.js';
+import type { FloatArray, Implementation, RowOptions, TemperatureOptions } from './types.js';
 import { binaryArgs, elementwiseArgs, jacobianArgs, rowArgs, rowBinaryArgs } from './validate.js';
 
 export interface Api {
@@ -23,51 +23,52 @@ export interface Api {
   softmaxJacobian<T extends FloatArray>(y: T, options?: { out?: T }): T;
 }
 
-export function makeApi(k: Kernels): Api {
+export function makeApi({ kernels: k, checksOverlap }: Implementation): Api {
+  const overlap = !checksOverlap;
   return {
     sigmoid(x, out) {
-      const a = elementwiseArgs(x, out);
+      const a = elementwiseArgs(x, out, overlap);
       if (a.x.length > 0) k.sigmoid(a.x, a.out);
       return a.out as typeof x;
     },
     sigmoidDerivative(x, out) {
-      const a = elementwiseArgs(x, out);
+      const a = elementwiseArgs(x, out, overlap);
       if (a.x.length > 0) k.sigmoidDerivative(a.x, a.out);
       return a.out as typeof x;
     },
     sigmoidBackward(y, dy, out) {
-      const a = binaryArgs(y, dy, out);
+      const a = binaryArgs(y, dy, out, overlap);
       if (a.y.length > 0) k.sigmoidBackward(a.y, a.dy, a.out);
       return a.out as typeof y;
     },
     softmax(x, options) {
-      const a = rowArgs(x, options, 'rows', true);
+      const a = rowArgs(x, options, 'rows', true, overlap);
       if (a.x.length > 0) k.softmax(a.x, a.out, a.cols, a.temperature);
       return a.out as typeof x;
     },
     logSoftmax(x, options) {
-      const a = rowArgs(x, options, 'rows', true);
+      const a = rowArgs(x, options, 'rows', true, overlap);
       if (a.x.length > 0) k.logSoftmax(a.x, a.out, a.cols, a.temperature);
       return a.out as typeof x;
     },
     logSumExp(x, options) {
-      const a = rowArgs(x, options, 'perRow', false);
+      const a = rowArgs(x, options, 'perRow', false, overlap);
       if (a.x.length > 0) k.logSumExp(a.x, a.out, a.cols);
       return a.out as typeof x;
     },
     softmaxBackward(y, dy, options) {
-      const a = rowBinaryArgs(y, dy, options);
+      const a = rowBinaryArgs(y, dy, options, overlap);
       if (a.y.length > 0) k.softmaxBackward(a.y, a.dy, a.out, a.cols);
       return a.out as typeof y;
     },
     logSoftmaxBackward(y, dy, options) {
-      const a = rowBinaryArgs(y, dy, options);
+      const a = rowBinaryArgs(y, dy, options, overlap);
       if (a.y.length > 0) k.logSoftmaxBackward(a.y, a.dy, a.out, a.cols);
       return a.out as typeof y;
     },
     softmaxJacobian(y, options) {
-      const a = jacobianArgs(y, options);
-      if (a.x.length > 0) k.softmaxJacobian(a.x, a.out, 0);
+      const a = jacobianArgs(y, options, overlap);
+      if (a.x.length > 0) k.softmaxJacobian(a.x, a.out);
       return a.out as typeof y;
     },
   };

@@ -1,10 +1,10 @@
 // sigmax: the native SIMD backend when the addon loads, the pure-TypeScript one otherwise.
 // Environment overrides, read once here: SIGMAX_BACKEND=js|native, SIGMAX_ISA=scalar|sse2|avx2|avx512|neon.
 import { makeApi } from './api.js';
-import { type Executor, jsExecutor, makeAsyncApi } from './async.js';
-import { jsCore } from './js/kernels.js';
+import { makeAsyncApi } from './async.js';
+import { jsBackend } from './js/backend.js';
 import { loadNative } from './native.js';
-import type { Backend, Core } from './types.js';
+import type { Backend, Implementation } from './types.js';
 
 export type { Api } from './api.js';
 export type { AsyncApi, AsyncOptions } from './async.js';
@@ -12,7 +12,7 @@ export type { Backend, FloatArray, IsaName, RowOptions, TemperatureOptions } fro
 
 const ISA_NAMES = ['scalar', 'sse2', 'avx2', 'avx512', 'neon'];
 
-function chooseBackend(): { core: Core; executor: Executor; backend: Backend } {
+function chooseBackend(): Implementation {
   const want = process.env.SIGMAX_BACKEND ?? '';
   const isaCap = process.env.SIGMAX_ISA ?? '';
   if (want !== '' && want !== 'js' && want !== 'native') {
@@ -21,8 +21,7 @@ function chooseBackend(): { core: Core; executor: Executor; backend: Backend } {
   if (isaCap !== '' && !ISA_NAMES.includes(isaCap)) {
     throw new Error(`sigmax: SIGMAX_ISA must be one of ${ISA_NAMES.join(', ')}, got '${isaCap}'`);
   }
-  const js = { core: jsCore, executor: jsExecutor(jsCore), backend: { kind: 'js', isa: 'js', isas: [] } as Backend };
-  if (want === 'js') return js;
+  if (want === 'js') return jsBackend;
   let reason: unknown;
   try {
     return loadNative(isaCap);
@@ -34,7 +33,7 @@ function chooseBackend(): { core: Core; executor: Executor; backend: Backend } {
     const why = reason instanceof Error ? reason.message : String(reason);
     throw new Error(`sigmax: native backend requested (SIGMAX_BACKEND/SIGMAX_ISA) but unavailable: ${why}`);
   }
-  return js;
+  return jsBackend;
 }
 
 const chosen = chooseBackend();
@@ -43,8 +42,8 @@ const chosen = chooseBackend();
 export const backend: Backend = Object.freeze({ ...chosen.backend, isas: Object.freeze([...chosen.backend.isas]) as Backend['isas'] });
 
 export const { sigmoid, sigmoidDerivative, sigmoidBackward, softmax, logSoftmax, logSumExp, softmaxBackward,
-  logSoftmaxBackward, softmaxJacobian } = makeApi(chosen.core);
+  logSoftmaxBackward, softmaxJacobian } = makeApi(chosen);
 
 export const { sigmoidAsync, sigmoidDerivativeAsync, sigmoidBackwardAsync, softmaxAsync, logSoftmaxAsync,
   logSumExpAsync, softmaxBackwardAsync, logSoftmaxBackwardAsync, softmaxJacobianAsync, setThreads,
-  getThreads } = makeAsyncApi(chosen.executor);
+  getThreads } = makeAsyncApi(chosen);

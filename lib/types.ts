@@ -26,9 +26,8 @@ export interface Backend {
 }
 
 /**
- * The computing core behind the public API: plain functions over validated arguments.
- * Both the native addon and the pure-TypeScript implementation provide one.
- * Arguments are already checked: matching types, lengths, `cols` dividing `x.length`, no partial overlap.
+ * The kernels behind the public API, one set per backend: plain functions over validated arguments
+ * (matching types and lengths, `cols` dividing `x.length`, no partial overlap, nothing empty).
  */
 export interface Kernels {
   sigmoid(x: FloatArray, out: FloatArray): void;
@@ -39,30 +38,30 @@ export interface Kernels {
   logSumExp(x: FloatArray, out: FloatArray, cols: number): void;
   softmaxBackward(y: FloatArray, dy: FloatArray, out: FloatArray, cols: number): void;
   logSoftmaxBackward(y: FloatArray, dy: FloatArray, out: FloatArray, cols: number): void;
-  /** Rows [firstRow, firstRow + out.length / y.length) of the Jacobian of y, written to out. */
-  softmaxJacobian(y: FloatArray, out: FloatArray, firstRow: number): void;
+  softmaxJacobian(y: FloatArray, out: FloatArray): void;
 }
 
-/**
- * Pieces of one row, so that a long row can be split across threads and recombined: the row-wise
- * kernels are these, composed. Sums are returned as float64 numbers.
- */
-export interface RowPieces {
-  /** max over x (a NaN in x may or may not make it NaN; the exp-sum then is NaN). x is not empty. */
-  rowMax(x: FloatArray): number;
-  /** Σ e^((x_i − m)/t), storing each term in y unless y is null. */
-  expSum(x: FloatArray, y: FloatArray | null, m: number, temperature: number): number;
-  /** y ·= s */
-  scale(y: FloatArray, s: number): void;
-  /** y_i = (x_i − m)/t − logSum */
-  logSoftmaxFinish(x: FloatArray, y: FloatArray, m: number, temperature: number, logSum: number): void;
-  dot(a: FloatArray, b: FloatArray): number;
-  sum(a: FloatArray): number;
-  /** dx_i = y_i·(dy_i − dot) */
-  softmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, dot: number): void;
-  /** dx_i = dy_i − e^(y_i)·total */
-  logSoftmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, total: number): void;
+export type KernelName = keyof Kernels;
+
+/** How a backend runs async calls. */
+export interface Scheduler {
+  /**
+   * Runs `kernels[name](...args)` (arguments validated, nothing empty) on up to `threads` threads, in
+   * chunks; once `signal` aborts it stops taking chunks and settles (the caller then rejects).
+   */
+  run<K extends KernelName>(name: K, args: Parameters<Kernels[K]>, threads: number, signal: AbortSignal | undefined): Promise<void>;
+  /** Default for `threads`. */
+  defaultThreads: number;
 }
 
-/** A backend's whole computing core. */
-export type Core = Kernels & RowPieces;
+/** One backend: its kernels (the sync API), its scheduler (the async API), and what it is. */
+export interface Implementation {
+  kernels: Kernels;
+  scheduler: Scheduler;
+  backend: Backend;
+  /**
+   * Whether the kernels and the scheduler reject an `out` that overlaps an input other than exactly
+   * themselves, with the message lib/validate.ts would give, before writing anything.
+   */
+  checksOverlap: boolean;
+}

@@ -1,5 +1,9 @@
 // All argument checking of the public API lives here, shared by the native and pure-TS backends.
 // Every check runs before anything is written; errors name the argument and what was expected.
+// The checks run on every call: they allocate nothing but the results they return. The overlap of
+// `out` with an input needs the typed arrays' buffer, byteOffset and byteLength, which V8 (Node 20)
+// does not inline (about 10 ns each, more than a short native call's own overhead): a backend whose
+// kernels check overlap themselves (native: by address, for free) passes `checkOverlap` false.
 import type { FloatArray } from './types.js';
 
 const typedArrayTag = Object.getOwnPropertyDescriptor(
@@ -9,8 +13,7 @@ const typedArrayTag = Object.getOwnPropertyDescriptor(
 
 /** 'Float32Array' | 'Float64Array' for a genuine float typed array (of any realm), else undefined. */
 function floatTag(v: unknown): 'Float32Array' | 'Float64Array' | undefined {
-  if (typeof v !== 'object' || v === null || !ArrayBuffer.isView(v)) return undefined;
-  const tag = typedArrayTag.call(v);
+  const tag = typedArrayTag.call(v); // undefined for anything but a typed array
   return tag === 'Float32Array' || tag === 'Float64Array' ? tag : undefined;
 }
 
@@ -34,9 +37,8 @@ export function checkFloatArray(name: string, v: unknown): FloatArray {
 /** `v` must be a float array of the same element type as `like` (named `likeName`). */
 export function checkSameType(name: string, v: unknown, likeName: string, like: FloatArray): FloatArray {
   const tag = floatTag(v);
-  const want = typedArrayTag.call(like)!;
-  if (tag !== want) {
-    throw new TypeError(`sigmax: ${name} must be a ${want} like ${likeName}, got ${describe(v)}`);
+  if (tag === undefined || tag !== typedArrayTag.call(like)) {
+    throw new TypeError(`sigmax: ${name} must be a ${typedArrayTag.call(like)} like ${likeName}, got ${describe(v)}`);
   }
   return v as FloatArray;
 }
@@ -57,19 +59,14 @@ function overlap(a: FloatArray, b: FloatArray): Overlap {
   return a.byteOffset === b.byteOffset && a.byteLength === b.byteLength ? 'same' : 'partial';
 }
 
-/**
- * `out` may be exactly one of `inPlace` (the same memory, for in-place use) and must not otherwise
- * share memory with any input.
- */
-function checkNoOverlap(out: FloatArray, inputs: [string, FloatArray][], inPlaceAllowed: boolean): void {
-  for (const [name, input] of inputs) {
-    const o = overlap(out, input);
-    if (o === 'partial' || (o === 'same' && !inPlaceAllowed)) {
-      throw new RangeError(
-        `sigmax: out must not overlap ${name}` +
-          (inPlaceAllowed ? ' unless it is exactly the same memory (in place)' : ''),
-      );
-    }
+/** `out` may be exactly `input` (the same memory, for in-place use) when allowed, and must not otherwise share memory with it. */
+function checkNoOverlap(out: FloatArray, name: string, input: FloatArray, inPlaceAllowed: boolean): void {
+  if (out === input && inPlaceAllowed) return; // the same view: the same memory
+  const o = overlap(out, input);
+  if (o === 'partial' || (o === 'same' && !inPlaceAllowed)) {
+    throw new RangeError(
+      `sigmax: out must not overlap ${name}` + (inPlaceAllowed ? ' unless it is exactly the same memory (in place)' : ''),
+    );
   }
 }
 
@@ -81,24 +78,34 @@ function newLike(x: FloatArray, length: number): FloatArray {
   }
 }
 
-/** The output array: `out` checked against the inputs, or a new array of `length` elements. */
+/**
+ * The output array: `out` checked against the inputs `a` (and `b`), or a new array of `length`
+ * elements of their type.
+ */
 function resolveOut(
   out: unknown,
   length: number,
   what: string,
-  inputs: [string, FloatArray][],
+  checkOverlap: boolean,
   inPlaceAllowed: boolean,
+  aName: string,
+  a: FloatArray,
+  bName?: string,
+  b?: FloatArray,
 ): FloatArray {
-  const [firstName, first] = inputs[0]!;
-  if (out === undefined) return newLike(first, length);
-  const o = checkSameType('out', out, firstName, first);
+  if (out === undefined) return newLike(a, length);
+  const o = checkSameType('out', out, aName, a);
   checkLength('out', o, length, what);
-  checkNoOverlap(o, inputs, inPlaceAllowed);
+  if (!checkOverlap) return o;
+  checkNoOverlap(o, aName, a, inPlaceAllowed);
+  if (b !== undefined) checkNoOverlap(o, bName!, b, inPlaceAllowed);
   return o;
 }
 
+const NO_OPTIONS: Record<string, unknown> = Object.freeze({});
+
 export function checkOptions(options: unknown): Record<string, unknown> {
-  if (options === undefined) return {};
+  if (options === undefined) return NO_OPTIONS;
   if (typeof options !== 'object' || options === null || Array.isArray(options) || ArrayBuffer.isView(options)) {
     throw new TypeError(`sigmax: options must be an object, got ${describe(options)}`);
   }
@@ -132,47 +139,46 @@ export interface RowArgs { x: FloatArray; out: FloatArray; cols: number; tempera
 export interface RowBinaryArgs { y: FloatArray; dy: FloatArray; out: FloatArray; cols: number }
 
 /** sigmoid(x, out?), sigmoidDerivative(x, out?) */
-export function elementwiseArgs(x: unknown, out: unknown): ElementwiseArgs {
+export function elementwiseArgs(x: unknown, out: unknown, checkOverlap: boolean): ElementwiseArgs {
   const xa = checkFloatArray('x', x);
-  return { x: xa, out: resolveOut(out, xa.length, 'x.length', [['x', xa]], true) };
+  return { x: xa, out: resolveOut(out, xa.length, 'x.length', checkOverlap, true, 'x', xa) };
 }
 
 /** sigmoidBackward(y, dy, out?) */
-export function binaryArgs(y: unknown, dy: unknown, out: unknown): BinaryArgs {
+export function binaryArgs(y: unknown, dy: unknown, out: unknown, checkOverlap: boolean): BinaryArgs {
   const ya = checkFloatArray('y', y);
   const dya = checkSameType('dy', dy, 'y', ya);
   checkLength('dy', dya, ya.length, 'y.length');
-  const inputs: [string, FloatArray][] = [['y', ya], ['dy', dya]];
-  return { y: ya, dy: dya, out: resolveOut(out, ya.length, 'y.length', inputs, true) };
+  return { y: ya, dy: dya, out: resolveOut(out, ya.length, 'y.length', checkOverlap, true, 'y', ya, 'dy', dya) };
 }
 
 /** softmax / logSoftmax (withTemperature) and logSumExp (one output per row). */
-export function rowArgs(x: unknown, options: unknown, kind: 'rows' | 'perRow', withTemperature: boolean): RowArgs {
+export function rowArgs(x: unknown, options: unknown, kind: 'rows' | 'perRow', withTemperature: boolean, checkOverlap: boolean): RowArgs {
   const xa = checkFloatArray('x', x);
   const o = checkOptions(options);
   const cols = checkCols(o.cols, xa, 'x');
   const temperature = withTemperature ? checkTemperature(o.temperature) : 1;
   const rows = cols === 0 ? 0 : xa.length / cols;
-  const length = kind === 'rows' ? xa.length : rows;
-  const what = kind === 'rows' ? 'x.length' : 'one per row';
-  return { x: xa, out: resolveOut(o.out, length, what, [['x', xa]], true), cols, temperature };
+  const out = kind === 'rows'
+    ? resolveOut(o.out, xa.length, 'x.length', checkOverlap, true, 'x', xa)
+    : resolveOut(o.out, rows, 'one per row', checkOverlap, true, 'x', xa);
+  return { x: xa, out, cols, temperature };
 }
 
 /** softmaxBackward / logSoftmaxBackward(y, dy, { cols?, out? }) */
-export function rowBinaryArgs(y: unknown, dy: unknown, options: unknown): RowBinaryArgs {
+export function rowBinaryArgs(y: unknown, dy: unknown, options: unknown, checkOverlap: boolean): RowBinaryArgs {
   const ya = checkFloatArray('y', y);
   const dya = checkSameType('dy', dy, 'y', ya);
   checkLength('dy', dya, ya.length, 'y.length');
   const o = checkOptions(options);
   const cols = checkCols(o.cols, ya, 'y');
-  const inputs: [string, FloatArray][] = [['y', ya], ['dy', dya]];
-  return { y: ya, dy: dya, out: resolveOut(o.out, ya.length, 'y.length', inputs, true), cols };
+  return { y: ya, dy: dya, out: resolveOut(o.out, ya.length, 'y.length', checkOverlap, true, 'y', ya, 'dy', dya), cols };
 }
 
 /** softmaxJacobian(y, { out? }): out is k×k and never shares memory with y. */
-export function jacobianArgs(y: unknown, options: unknown): ElementwiseArgs {
+export function jacobianArgs(y: unknown, options: unknown, checkOverlap: boolean): ElementwiseArgs {
   const ya = checkFloatArray('y', y);
   const o = checkOptions(options);
   const k = ya.length;
-  return { x: ya, out: resolveOut(o.out, k * k, 'y.length squared', [['y', ya]], false) };
+  return { x: ya, out: resolveOut(o.out, k * k, 'y.length squared', checkOverlap, false, 'y', ya) };
 }

@@ -1,5 +1,5 @@
 // The kernel table: one per instruction set, each a set of plain functions over raw buffers.
-// Nothing here knows about Node-API; native/addon.cc adapts JavaScript values to these calls.
+// Nothing here knows about Node-API; native/binding.cc adapts JavaScript values to these calls.
 #ifndef SIGMAX_KERNELS_H
 #define SIGMAX_KERNELS_H
 
@@ -9,14 +9,15 @@ namespace sigmax {
 
 // All lengths are element counts. Outputs may equal an input exactly (in place); they never
 // partially overlap one (the JavaScript layer rejects that). Row-wise kernels take a row-major
-// rows×cols matrix.
+// rows×cols matrix. The temperature is a double for both element types: a valid one may lie outside
+// float's range.
 template <typename T>
 struct TypedKernels {
   void (*sigmoid)(const T* x, T* y, size_t n);
   void (*sigmoid_derivative)(const T* x, T* y, size_t n);
   void (*sigmoid_backward)(const T* y, const T* dy, T* dx, size_t n);
-  void (*softmax)(const T* x, T* y, size_t rows, size_t cols, T temperature);
-  void (*log_softmax)(const T* x, T* y, size_t rows, size_t cols, T temperature);
+  void (*softmax)(const T* x, T* y, size_t rows, size_t cols, double temperature);
+  void (*log_softmax)(const T* x, T* y, size_t rows, size_t cols, double temperature);
   void (*logsumexp)(const T* x, T* out, size_t rows, size_t cols);  // out: one value per row
   void (*softmax_backward)(const T* y, const T* dy, T* dx, size_t rows, size_t cols);
   void (*log_softmax_backward)(const T* y, const T* dy, T* dx, size_t rows, size_t cols);
@@ -26,13 +27,15 @@ struct TypedKernels {
   // Pieces of one row, so that a long row can be split across threads: the row-wise kernels above
   // are these, composed. Sums come back in double (blocked, compensated).
   T (*row_max)(const T* x, size_t n);  // a NaN in x may or may not make the result NaN
-  double (*exp_sum)(const T* x, T* y, size_t n, T m, T temperature);  // Σ e^((x−m)/t); stores the terms unless y is null
+  double (*exp_sum)(const T* x, T* y, size_t n, T m, double temperature);  // Σ e^((x−m)/t); stores the terms unless y is null
   void (*scale)(T* y, size_t n, T s);                                 // y ·= s
-  void (*log_softmax_finish)(const T* x, T* y, size_t n, T m, T temperature, T log_sum);
+  void (*log_softmax_finish)(const T* x, T* y, size_t n, T m, double temperature, T log_sum);
   double (*dot)(const T* a, const T* b, size_t n);
   double (*sum)(const T* a, size_t n);
   void (*softmax_backward_finish)(const T* y, const T* dy, T* dx, size_t n, T dot);
   void (*log_softmax_backward_finish)(const T* y, const T* dy, T* dx, size_t n, T total);
+  // A row whose max m is not finite (NaN when the row holds a NaN): the special-value rules.
+  void (*special_row)(const T* x, T* y, size_t n, T m, bool log_space);
 };
 
 // Rows of at least this many bytes take the two-pass softmax family (one read of x fewer, each term

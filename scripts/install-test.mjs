@@ -137,7 +137,7 @@ function main() {
     const json = JSON.parse(r.stdout.slice(r.stdout.search(/^\[/m)));
     tarA = join(dir, json[0].filename);
     const files = json[0].files.map((f) => f.path);
-    const need = ['package.json', 'README.md', 'LICENSE', 'bin/sigmax.js', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs', 'dist/cjs/cli/main.js', 'binding.gyp', 'scripts/install.js', 'native/addon.cc'];
+    const need = ['package.json', 'README.md', 'LICENSE', 'bin/sigmax.js', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs', 'dist/cjs/cli/main.js', 'binding.gyp', 'scripts/install.js', 'native/binding.cc'];
     const missing = need.filter((f) => !files.includes(f));
     if (!files.some((f) => f.startsWith(`prebuilds/${tuple}/`) && f.endsWith('.node'))) missing.push(`prebuilds/${tuple}/*.node`);
     const unwanted = files.filter((f) => /^(test|bench|lib|build|node_modules|\.ci)\/|^native\/test\/|\.map$|^scripts\/(?!install\.js$)|^tsconfig|^vitest/.test(f));

@@ -1,8 +1,8 @@
 // sigmax/js: the pure-TypeScript implementation of the sigmax API (no native code, browser-safe).
 import { makeApi } from '../api.js';
-import { jsExecutor, makeAsyncApi } from '../async.js';
+import { makeAsyncApi } from '../async.js';
 import type { Backend } from '../types.js';
-import { jsCore } from './kernels.js';
+import { jsBackend } from './backend.js';
 
 export type { Api } from '../api.js';
 export type { AsyncApi, AsyncOptions } from '../async.js';
@@ -11,8 +11,8 @@ export type { Backend, FloatArray, IsaName, RowOptions, TemperatureOptions } fro
 export const backend: Backend = Object.freeze({ kind: 'js', isa: 'js', isas: Object.freeze([]) as unknown as Backend['isas'] });
 
 export const { sigmoid, sigmoidDerivative, sigmoidBackward, softmax, logSoftmax, logSumExp, softmaxBackward,
-  logSoftmaxBackward, softmaxJacobian } = makeApi(jsCore);
+  logSoftmaxBackward, softmaxJacobian } = makeApi(jsBackend);
 
 export const { sigmoidAsync, sigmoidDerivativeAsync, sigmoidBackwardAsync, softmaxAsync, logSoftmaxAsync,
   logSumExpAsync, softmaxBackwardAsync, logSoftmaxBackwardAsync, softmaxJacobianAsync, setThreads,
-  getThreads } = makeAsyncApi(jsExecutor(jsCore));
+  getThreads } = makeAsyncApi(jsBackend);

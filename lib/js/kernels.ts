@@ -5,8 +5,9 @@
 // division for the rounding of 1 + e (≤ ~1 ulp, SPEC: 2); the float64 softmax family takes x − m as a
 // double-double too, so that only exp's own error (~1e-15 relative) remains.
 // Every hot loop exists once per element type (…32, …64): a loop that sees both Float32Array and
-// Float64Array would make V8 dispatch on the array kind at every element.
-import type { Core, FloatArray, Kernels, RowPieces } from '../types.js';
+// Float64Array would make V8 dispatch on the array kind at every element. The loops over a row take
+// an index range [from, to), which is also how lib/js/schedule.ts cuts a long row into parts.
+import type { FloatArray, Kernels } from '../types.js';
 
 // ---------------------------------------------------------------------------------------------
 // exp(z) = 2^k · 2^(j/N) · e^r, with n = round(z·N/ln 2) = N·k + j (0 ≤ j < N) and
@@ -204,18 +205,22 @@ function scaledLogit(x: number, m: number, t: number): number {
   return zh;
 }
 
-/** Neumaier's compensated sum (improved Kahan–Babuška) of a float64 stream, kept in a tiny state. */
-export class Sum {
-  s = 0;
-  c = 0;
-  add(v: number): void {
-    const t = this.s + v;
-    this.c += Math.abs(this.s) >= Math.abs(v) ? this.s - t + v : v - t + this.s;
-    this.s = t;
-  }
-  get value(): number {
-    return this.s + this.c;
-  }
+/**
+ * Neumaier's compensated sum (improved Kahan–Babuška) of block sums: the running pair (SUM[0], SUM[1])
+ * (a typed array: numbers in module-level `let`s would be boxed). startSum(), addBlock(s)…, sumValue().
+ */
+const SUM = new Float64Array(2);
+function startSum(): void {
+  SUM[0] = SUM[1] = 0;
+}
+function addBlock(s: number): void {
+  const total = SUM[0]!;
+  const u = total + s;
+  SUM[1] = SUM[1]! + (Math.abs(total) >= Math.abs(s) ? (total - u) + s : (s - u) + total);
+  SUM[0] = u;
+}
+function sumValue(): number {
+  return SUM[0]! + SUM[1]!;
 }
 
 /**
@@ -249,8 +254,7 @@ function max64(x: Float64Array, from: number, to: number): number {
 
 /** Σ e^((x_i − m)/t) over [from, to) (m ≥ every x_i), storing the terms in y unless it is null. */
 function expSum32(x: Float32Array, y: Float32Array | null, from: number, to: number, m: number, t: number): number {
-  let total = 0;
-  let comp = 0;
+  startSum();
   for (let b = from; b < to; b += BLOCK) {
     const end = Math.min(b + BLOCK, to);
     let s = 0;
@@ -261,16 +265,13 @@ function expSum32(x: Float32Array, y: Float32Array | null, from: number, to: num
       if (y !== null) y[i] = e; // the store rounds the term to float32 once; the sum keeps float64
       s += e;
     }
-    const u = total + s;
-    comp += Math.abs(total) >= s ? (total - u) + s : (s - u) + total;
-    total = u;
+    addBlock(s);
   }
-  return total + comp;
+  return sumValue();
 }
 
 function expSum64(x: Float64Array, y: Float64Array | null, from: number, to: number, m: number, t: number): number {
-  let total = 0;
-  let comp = 0;
+  startSum();
   for (let b = from; b < to; b += BLOCK) {
     const end = Math.min(b + BLOCK, to);
     let s = 0;
@@ -296,11 +297,9 @@ function expSum64(x: Float64Array, y: Float64Array | null, from: number, to: num
       if (y !== null) y[i] = e;
       s += e;
     }
-    const u = total + s;
-    comp += Math.abs(total) >= s ? (total - u) + s : (s - u) + total;
-    total = u;
+    addBlock(s);
   }
-  return total + comp;
+  return sumValue();
 }
 
 function scale32(y: Float32Array, from: number, to: number, s: number): void {
@@ -327,7 +326,7 @@ function logSoftmaxFinish64(x: Float64Array, y: Float64Array, from: number, to: 
  * any NaN: all NaN; all −∞: NaN (softmax, logSoftmax) and −∞ (logSumExp);
  * some +∞: NaN at the +∞ entries, 0 (softmax) or −∞ (logSoftmax) elsewhere, +∞ (logSumExp).
  */
-function specialRow(x: FloatArray, out: FloatArray, from: number, to: number, max: number, log: boolean): void {
+export function specialRow(x: FloatArray, out: FloatArray, from: number, to: number, max: number, log: boolean): void {
   for (let i = from; i < to; i++) {
     out[i] = max !== max || max === -Infinity || x[i] === Infinity ? NaN : log ? -Infinity : 0;
   }
@@ -341,18 +340,9 @@ const is32 = (a: FloatArray): a is Float32Array => a instanceof Float32Array;
 // array gets polymorphic element access from V8, which costs more than the arithmetic here. The sums
 // are plain within blocks of BLOCK terms (error ≤ BLOCK·u of Σ|terms|), compensated across blocks.
 
-/** Neumaier's step: adds s to the pair (SUM[0], SUM[1]). */
-const SUM = new Float64Array(2);
-function addBlock(s: number): void {
-  const total = SUM[0]!;
-  const u = total + s;
-  SUM[1] = SUM[1]! + (Math.abs(total) >= Math.abs(s) ? (total - u) + s : (s - u) + total);
-  SUM[0] = u;
-}
-
 /** Σ a_i·b_i over [from, to), or Σ b_i when a is null. */
 function sum32(a: Float32Array | null, b: Float32Array, from: number, to: number): number {
-  SUM[0] = SUM[1] = 0;
+  startSum();
   for (let k = from; k < to; k += BLOCK) {
     const end = Math.min(k + BLOCK, to);
     // four partial sums: one would wait on the previous addition's latency at every element
@@ -366,11 +356,11 @@ function sum32(a: Float32Array | null, b: Float32Array, from: number, to: number
     }
     addBlock((s0 + s1) + (s2 + s3));
   }
-  return SUM[0]! + SUM[1]!;
+  return sumValue();
 }
 
 function sum64(a: Float64Array | null, b: Float64Array, from: number, to: number): number {
-  SUM[0] = SUM[1] = 0;
+  startSum();
   for (let k = from; k < to; k += BLOCK) {
     const end = Math.min(k + BLOCK, to);
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = k;
@@ -383,10 +373,11 @@ function sum64(a: Float64Array | null, b: Float64Array, from: number, to: number
     }
     addBlock((s0 + s1) + (s2 + s3));
   }
-  return SUM[0]! + SUM[1]!;
+  return sumValue();
 }
 
-function sum(a: FloatArray | null, b: FloatArray, from: number, to: number): number {
+/** Σ a_i·b_i over [from, to), or Σ b_i when a is null. */
+export function sum(a: FloatArray | null, b: FloatArray, from: number, to: number): number {
   return is32(b) ? sum32(a as F32 | null, b, from, to) : sum64(a as F64 | null, b as F64, from, to);
 }
 
@@ -412,7 +403,8 @@ function softmaxBackwardFinish64(y: Float64Array, dy: Float64Array, dx: Float64A
   for (let i = from; i < to; i++) dx[i] = y[i]! * (dy[i]! - dot);
 }
 
-function softmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, from: number, to: number, dot: number): void {
+/** dx_i = y_i·(dy_i − dot) over [from, to) */
+export function softmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, from: number, to: number, dot: number): void {
   if (is32(y)) softmaxBackwardFinish32(y, dy as F32, dx as F32, from, to, dot);
   else softmaxBackwardFinish64(y as F64, dy as F64, dx as F64, from, to, dot);
 }
@@ -430,7 +422,8 @@ function logSoftmaxBackwardFinish64(y: Float64Array, dy: Float64Array, dx: Float
   for (let i = from; i < to; i++) dx[i] = dy[i]! - expOfLog(y[i]!) * total;
 }
 
-function logSoftmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, from: number, to: number, total: number): void {
+/** dx_i = dy_i − e^(y_i)·total over [from, to) */
+export function logSoftmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: FloatArray, from: number, to: number, total: number): void {
   if (is32(y)) logSoftmaxBackwardFinish32(y, dy as F32, dx as F32, from, to, total);
   else logSoftmaxBackwardFinish64(y as F64, dy as F64, dx as F64, from, to, total);
 }
@@ -507,20 +500,31 @@ function sigmoidDerivativeLoop64(x: Float64Array, out: Float64Array): void {
 
 // The arguments are validated: x and out (and y, dy) share one element type.
 
-export const jsPieces: RowPieces = {
-  rowMax: (x) => (is32(x) ? max32(x, 0, x.length) : max64(x as F64, 0, x.length)),
-  expSum: (x, y, m, t) =>
-    is32(x) ? expSum32(x, y as F32 | null, 0, x.length, m, t) : expSum64(x as F64, y as F64 | null, 0, x.length, m, t),
-  scale: (y, s) => (is32(y) ? scale32(y, 0, y.length, s) : scale64(y as F64, 0, y.length, s)),
-  logSoftmaxFinish: (x, y, m, t, logSum) =>
-    is32(x)
-      ? logSoftmaxFinish32(x, y as F32, 0, x.length, m, t, logSum)
-      : logSoftmaxFinish64(x as F64, y as F64, 0, x.length, m, t, logSum),
-  dot: (a, b) => sum(a, b, 0, a.length),
-  sum: (a) => sum(null, a, 0, a.length),
-  softmaxBackwardFinish: (y, dy, dx, dot) => softmaxBackwardFinish(y, dy, dx, 0, y.length, dot),
-  logSoftmaxBackwardFinish: (y, dy, dx, total) => logSoftmaxBackwardFinish(y, dy, dx, 0, y.length, total),
-};
+/** max of x[from, to), or NaN if a NaN occurs there. */
+export const rowMax = (x: FloatArray, from: number, to: number): number => (is32(x) ? max32(x, from, to) : max64(x as F64, from, to));
+
+/** Σ e^((x_i − m)/t) over [from, to), storing the terms in y unless it is null. */
+export const expSum = (x: FloatArray, y: FloatArray | null, from: number, to: number, m: number, t: number): number =>
+  is32(x) ? expSum32(x, y as F32 | null, from, to, m, t) : expSum64(x as F64, y as F64 | null, from, to, m, t);
+
+/** y_i ·= s over [from, to) */
+export const scale = (y: FloatArray, from: number, to: number, s: number): void =>
+  is32(y) ? scale32(y, from, to, s) : scale64(y as F64, from, to, s);
+
+/** y_i = (x_i − m)/t − logSum over [from, to) */
+export const logSoftmaxFinish = (x: FloatArray, y: FloatArray, from: number, to: number, m: number, t: number, logSum: number): void =>
+  is32(x) ? logSoftmaxFinish32(x, y as F32, from, to, m, t, logSum) : logSoftmaxFinish64(x as F64, y as F64, from, to, m, t, logSum);
+
+/** Rows [first, first + rows) of the Jacobian J_ij = y_i(δ_ij − y_j), written to those rows of out. */
+export function jacobianRows(y: FloatArray, out: FloatArray, first: number, rows: number): void {
+  const k = y.length;
+  for (let i = first; i < first + rows; i++) {
+    const yi = y[i]!;
+    const row = i * k;
+    for (let j = 0; j < k; j++) out[row + j] = -yi * y[j]!;
+    out[row + i] = yi * (1 - yi);
+  }
+}
 
 export const jsKernels: Kernels = {
   sigmoid: (x, out) => (is32(x) ? sigmoidLoop32(x, out as F32) : sigmoidLoop64(x as F64, out as F64)),
@@ -546,18 +550,5 @@ export const jsKernels: Kernels = {
     }
   },
 
-  softmaxJacobian(y, out, firstRow) {
-    const k = y.length;
-    const rows = out.length / k;
-    for (let r = 0; r < rows; r++) {
-      const i = firstRow + r;
-      const yi = y[i]!;
-      const row = r * k;
-      for (let j = 0; j < k; j++) out[row + j] = -yi * y[j]!;
-      out[row + i] = yi * (1 - yi);
-    }
-  },
+  softmaxJacobian: (y, out) => jacobianRows(y, out, 0, y.length),
 };
-
-/** The whole pure-TypeScript core. */
-export const jsCore: Core = { ...jsKernels, ...jsPieces };

@@ -1,0 +1,133 @@
+// The pure-TypeScript scheduler: an async call runs on the JavaScript thread in chunks of at most
+// CHUNK_ELEMENTS elements, one per turn of the event loop (after pending I/O), so that other work keeps
+// being served and an abort is seen between chunks. Element-wise work is cut by ranges, row-wise work
+// by blocks of whole rows (results bit for bit those of the sync call); a row longer than a chunk runs
+// in parts, as a reduction (its max, then Σ e^((x − m)/t); Σ y·dy or Σ dy for the backward passes)
+// followed by a pass over the parts that uses its result. `threads` has no effect: one thread.
+import type { FloatArray, KernelName, Scheduler } from '../types.js';
+import {
+  expSum,
+  jacobianRows,
+  jsKernels,
+  logSoftmaxBackwardFinish,
+  logSoftmaxFinish,
+  rowMax,
+  scale,
+  softmaxBackwardFinish,
+  specialRow,
+  sum,
+} from './kernels.js';
+
+/** Elements per chunk: bounds each stall of the event loop and how long an abort waits. */
+export const CHUNK_ELEMENTS = 1 << 15;
+
+/** Resolves after the event loop's next turn. */
+const nextTurn: () => Promise<void> =
+  typeof setImmediate === 'function' ? () => new Promise((r) => setImmediate(r)) : () => new Promise((r) => setTimeout(r, 0));
+
+/** Runs chunk(i) for i = 0 … count − 1, each on its own turn; false if the signal aborted first. */
+async function inTurns(count: number, signal: AbortSignal | undefined, chunk: (i: number) => void): Promise<boolean> {
+  for (let i = 0; i < count; i++) {
+    await nextTurn();
+    if (signal?.aborted) return false;
+    chunk(i);
+  }
+  return true;
+}
+
+/** Runs part(from, to) over [base, base + n) in parts of at most a chunk, each on its own turn. */
+function inParts(base: number, n: number, signal: AbortSignal | undefined, part: (from: number, to: number) => void): Promise<boolean> {
+  return inTurns(Math.ceil(n / CHUNK_ELEMENTS), signal, (i) => {
+    const from = base + i * CHUNK_ELEMENTS;
+    part(from, Math.min(base + n, from + CHUNK_ELEMENTS));
+  });
+}
+
+type RowName = 'softmax' | 'logSoftmax' | 'logSumExp' | 'softmaxBackward' | 'logSoftmaxBackward';
+
+/** Whole rows [r0, r1) of a row-wise kernel, on views. */
+function rowBlock(name: RowName, a: FloatArray, b: FloatArray | null, out: FloatArray, cols: number, t: number, r0: number, r1: number): void {
+  const view = (v: FloatArray) => v.subarray(r0 * cols, r1 * cols);
+  if (name === 'softmax' || name === 'logSoftmax') jsKernels[name](view(a), view(out), cols, t);
+  else if (name === 'logSumExp') jsKernels.logSumExp(view(a), out.subarray(r0, r1), cols);
+  else jsKernels[name](view(a), view(b!), view(out), cols);
+}
+
+/** One long row of softmax, logSoftmax or logSumExp at [base, base + cols) of x. */
+async function longForwardRow(name: RowName, x: FloatArray, out: FloatArray, row: number, cols: number, t: number, signal: AbortSignal | undefined) {
+  const base = row * cols;
+  let m = -Infinity;
+  const maxDone = await inParts(base, cols, signal, (from, to) => {
+    const v = rowMax(x, from, to);
+    m = m !== m || v !== v ? NaN : v > m ? v : m;
+  });
+  if (!maxDone) return;
+  if (!Number.isFinite(m)) {
+    // NaN, all −∞ or some +∞: the special-value rules (logSumExp: the max itself)
+    if (name === 'logSumExp') out[row] = m;
+    else await inParts(base, cols, signal, (from, to) => specialRow(x, out, from, to, m, name === 'logSoftmax'));
+    return;
+  }
+  const partSums = new Float64Array(Math.ceil(cols / CHUNK_ELEMENTS));
+  let k = 0;
+  const sumDone = await inParts(base, cols, signal, (from, to) => {
+    partSums[k++] = expSum(x, name === 'softmax' ? out : null, from, to, m, t);
+  });
+  if (!sumDone) return;
+  const s = sum(null, partSums, 0, partSums.length);
+  if (name === 'logSumExp') out[row] = m + Math.log(s);
+  else if (name === 'softmax') await inParts(base, cols, signal, (from, to) => scale(out, from, to, 1 / s));
+  else await inParts(base, cols, signal, (from, to) => logSoftmaxFinish(x, out, from, to, m, t, Math.log(s)));
+}
+
+/** One long row of softmaxBackward or logSoftmaxBackward at [base, base + cols). */
+async function longBackwardRow(name: RowName, y: FloatArray, dy: FloatArray, dx: FloatArray, row: number, cols: number, signal: AbortSignal | undefined) {
+  const base = row * cols;
+  const partSums = new Float64Array(Math.ceil(cols / CHUNK_ELEMENTS));
+  let k = 0;
+  const sumDone = await inParts(base, cols, signal, (from, to) => {
+    partSums[k++] = name === 'softmaxBackward' ? sum(dy, y, from, to) : sum(null, dy, from, to);
+  });
+  if (!sumDone) return;
+  const c = sum(null, partSums, 0, partSums.length);
+  if (name === 'softmaxBackward') await inParts(base, cols, signal, (from, to) => softmaxBackwardFinish(y, dy, dx, from, to, c));
+  else await inParts(base, cols, signal, (from, to) => logSoftmaxBackwardFinish(y, dy, dx, from, to, c));
+}
+
+async function rowwise(name: RowName, a: FloatArray, b: FloatArray | null, out: FloatArray, cols: number, t: number, signal: AbortSignal | undefined) {
+  const rows = a.length / cols;
+  if (cols <= CHUNK_ELEMENTS) {
+    const per = Math.floor(CHUNK_ELEMENTS / cols);
+    await inTurns(Math.ceil(rows / per), signal, (i) => rowBlock(name, a, b, out, cols, t, i * per, Math.min(rows, (i + 1) * per)));
+    return;
+  }
+  for (let row = 0; row < rows && !signal?.aborted; row++) {
+    if (b === null) await longForwardRow(name, a, out, row, cols, t, signal);
+    else await longBackwardRow(name, a, b, out, row, cols, signal);
+  }
+}
+
+export const jsScheduler: Scheduler = {
+  async run(name: KernelName, args: unknown[], _threads: number, signal: AbortSignal | undefined): Promise<void> {
+    if (name === 'sigmoid' || name === 'sigmoidDerivative' || name === 'sigmoidBackward') {
+      const arrays = args as FloatArray[];
+      const kernel = jsKernels[name] as (...views: FloatArray[]) => void;
+      await inParts(0, arrays[0]!.length, signal, (from, to) => kernel(...arrays.map((v) => v.subarray(from, to))));
+    } else if (name === 'softmaxJacobian') {
+      const [y, out] = args as [FloatArray, FloatArray];
+      const k = y.length;
+      const per = Math.max(1, Math.floor(CHUNK_ELEMENTS / k));
+      await inTurns(Math.ceil(k / per), signal, (i) => jacobianRows(y, out, i * per, Math.min(k - i * per, per)));
+    } else if (name === 'softmax' || name === 'logSoftmax') {
+      const [x, out, cols, t] = args as [FloatArray, FloatArray, number, number];
+      await rowwise(name, x, null, out, cols, t, signal);
+    } else if (name === 'logSumExp') {
+      const [x, out, cols] = args as [FloatArray, FloatArray, number];
+      await rowwise(name, x, null, out, cols, 1, signal);
+    } else {
+      const [y, dy, out, cols] = args as [FloatArray, FloatArray, FloatArray, number];
+      await rowwise(name, y, dy, out, cols, 1, signal);
+    }
+  },
+  defaultThreads: 1,
+};
