@@ -274,6 +274,32 @@ describe('AbortSignal', () => {
     }
     expect(Array.from(await sx.sigmoidAsync(Float32Array.of(0)))).toEqual([0.5]);
   });
+  it('threads: 1 on one float32 row of 3·2^20 elements: aborted right after it starts, it rejects before the row is done', async () => {
+    // Longer than a chunk (2^20 elements natively, 2^15 in pure TS): the row runs in parts even on one
+    // thread, so the abort is seen at the next part, long before the last part of the row is written.
+    // What "right after" allows is timing: an attempt counts when the abort came within 0.5 ms of the
+    // call (a busy host may hold this thread longer); the first attempt that does is checked.
+    const n = 3 << 20;
+    const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 20);
+    const out = new Float32Array(n);
+    let checked = false;
+    for (let attempt = 0; attempt < 10 && !checked; attempt++) {
+      fillSentinel(out.buffer, 'f32');
+      const controller = new AbortController();
+      const started = performance.now();
+      const promise = sx.softmaxAsync(x, { out, threads: 1, signal: controller.signal }); // the work has started
+      controller.abort();
+      const abortedAfter = performance.now() - started;
+      await expect(promise).rejects.toMatchObject({ name: 'AbortError' });
+      if (abortedAfter >= 0.5) continue;
+      expect(isAllSentinel(out.subarray(2 << 20)), 'the last 2^20 elements were never written').toBe(true);
+      checked = true;
+    }
+    expect(checked, 'an attempt aborted within 0.5 ms of the call').toBe(true);
+    // The same call runs to the end without the abort.
+    const done = await sx.softmaxAsync(x, { out, threads: 1 });
+    expect(maxRelDiff(done, sx.softmax(x), 1e-35)).toBeLessThanOrEqual(2e-5);
+  });
 });
 
 describe('concurrency and the event loop', () => {

@@ -1,10 +1,12 @@
 // What the functions mean, beyond raw accuracy: the SPEC's invariants (shift invariance, Σy = 1,
 // no overflow), every IEEE special case it lists, the backward functions against their definitions
-// (and softmaxBackward against the Jacobian), and the running backend against the pure-TS one.
+// (and softmaxBackward against the Jacobian), and the native addon against the pure-TS kernels.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as sx from 'sigmax';
 import * as sxjs from 'sigmax/js';
+import { makeApi } from '../dist/cjs/api.js';
+import { loadNative } from '../dist/cjs/native.js';
 import {
   BACKWARD_BOUNDS,
   logSoftmaxBackwardRef,
@@ -540,7 +542,18 @@ describe('logSoftmaxBackward', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The running backend (native when it loads) against the pure-TypeScript one.
+// The native addon against the pure-TypeScript kernels, explicitly on every path: at the path's ISA on
+// a native path, at the best ISA on the pure-TS path (where `sigmax` itself is the pure-TS backend).
+
+/** The API over the native addon (SIGMAX_ISA, else the best ISA), or null where the addon does not load. */
+function addonApi(): Api | null {
+  try {
+    return makeApi(loadNative(process.env.SIGMAX_ISA ?? '')) as unknown as Api;
+  } catch {
+    return null; // a machine without the addon (SIGMAX_ALLOW_JS_ONLY=1)
+  }
+}
+const addon = addonApi();
 
 const specialArb = fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e-40, -1e-40, 5e-324, 1e30, -1e30, 88.7, -103.5, 709.9, -745.1);
 const valueArb = fc.oneof(
@@ -574,7 +587,8 @@ function placed(p: Precision, values: ArrayLike<number>, offset: number): FloatA
   return v;
 }
 
-describe('native ≡ pure-TS (sigmax vs sigmax/js)', () => {
+describe.skipIf(addon === null)('native addon ≡ pure-TS kernels', () => {
+  const native = addon!;
   it('sigmoid, sigmoidDerivative: within 4 ulp of each other (fast-check)', () => {
     fc.assert(
       fc.property(caseArb, ({ c, values }) => {
@@ -599,6 +613,16 @@ describe('native ≡ pure-TS (sigmax vs sigmax/js)', () => {
       }),
       FC,
     );
+  });
+
+  it('float32 with temperatures outside float32\'s range: within twice the SPEC bounds', () => {
+    const rng = mulberry32(21);
+    const x = Float32Array.from({ length: 3 * 40 }, (_, i) => (i % 7 === 0 ? (rng() - 0.5) * 6e38 : (rng() - 0.5) * 200));
+    for (const t of [1e39, 1e45, 1e300, 2 ** -127, 1e-40, 1e-300, 5e-324]) {
+      const o = { cols: 40, temperature: t };
+      expectOk(softmaxViolation(native.softmax(x, o), pure.softmax(x, o), 40, 'f32', 2));
+      expectOk(logViolation(native.logSoftmax(x, o), pure.logSoftmax(x, o), 'f32', 2));
+    }
   });
 
   it('backward functions and the Jacobian: within twice their bounds (fast-check)', () => {
