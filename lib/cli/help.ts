@@ -16,7 +16,8 @@ Input and output
 Execution
   --backend B      js|native: force the pure-TypeScript or the native backend (SIGMAX_BACKEND)
   --isa I          cap the native instruction set: scalar|sse2|avx2|avx512|neon (SIGMAX_ISA)
-  --threads N      worker threads per chunk, through the async API; THREADS_NOTE
+  --threads N      compute each chunk on N threads (the async API; default: 1, the synchronous API on
+                   this thread); helps when the data comes from memory, not when I/O-bound
   --chunk-size S   bytes read per chunk, rounded down to whole rows (default 4M; a larger row is
                    read whole). Memory use is about 3 × S, whatever the file size.
   -q, --quiet      no progress bar, no summary line
@@ -77,7 +78,7 @@ Examples
   sigmax logsumexp logits.f32 --cols 1000 --out-format csv`,
 };
 
-export function mainHelp(version: string, threadsNote: string): string {
+export function mainHelp(version: string): string {
   return `sigmax ${version}: fast, accurate sigmoid and softmax over NumPy .npy and raw float files, streamed.
 
 Usage
@@ -91,7 +92,7 @@ Commands
   softmax       row-wise softmax (--temperature, --top-k K)
   log-softmax   row-wise log-softmax (--temperature)
   logsumexp     one log-sum-exp per row
-${COMMON.replace('THREADS_NOTE', threadsNote)}
+${COMMON}
 
 Examples
   sigmax softmax logits.npy -o probs.npy              # (rows, classes) float32 -> same shape
@@ -102,8 +103,8 @@ Examples
 `;
 }
 
-export function opHelp(op: Op, threadsNote: string): string {
-  return `${OP_HELP[op]}\n${COMMON.replace('THREADS_NOTE', threadsNote)}\n`;
+export function opHelp(op: Op): string {
+  return `${OP_HELP[op]}\n${COMMON}\n`;
 }
 
 export const INFO_HELP = `sigmax info [--json] [--backend js|native] [--isa I]

@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tty from 'node:tty';
 import { Worker } from 'node:worker_threads';
+import type { ReadRequest, ReadResult } from './pipe-reader.js';
+import { transferAll } from './transfer.js';
 
 /** A problem the user can fix (a file, a format, a value): exit code 1, one line on stderr. */
 export class CliError extends Error {
@@ -84,27 +86,16 @@ class FdSource implements Source {
   }
 
   async read(buf: Uint8Array, off: number, len: number): Promise<number> {
-    let got = 0;
-    let backoff = 1;
-    while (got < len) {
-      let n: number;
-      try {
-        n = await readAsync(this.fd, buf, off + got, len - got, this.pos);
-      } catch (err) {
-        // A non-blocking pipe inherited from the parent: wait for data instead of spinning.
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
-          await sleep(backoff);
-          backoff = Math.min(backoff * 2, 50);
-          continue;
-        }
-        throw new CliError(describeFsError(err, `cannot read ${this.name}`));
-      }
-      backoff = 1;
-      if (n === 0) break;
-      got += n;
+    const step = async (done: number): Promise<number> => {
+      const n = await readAsync(this.fd, buf, off + done, len - done, this.pos);
       if (this.pos !== null) this.pos += n;
+      return n;
+    };
+    try {
+      return await transferAll(len, step, sleep);
+    } catch (err) {
+      throw new CliError(describeFsError(err, `cannot read ${this.name}`));
     }
-    return got;
   }
 
   close(): void {
@@ -112,44 +103,11 @@ class FdSource implements Source {
   }
 }
 
-// A pipe delivers at most its buffer (64 KiB) per read(), so a 4 MiB chunk takes dozens of reads; as
-// thread-pool round trips from the JavaScript thread they would stall whenever it computes. A worker
-// thread runs the blocking read loop instead, straight into the chunk's shared memory, in parallel.
-const PIPE_READER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
-const pause = new Int32Array(new SharedArrayBuffer(4));
-parentPort.on('message', ({ buf, off, len }) => {
-  let got = 0;
-  let backoff = 1;
-  try {
-    while (got < len) {
-      let n;
-      try {
-        // 128 KiB requests: a pipe's reads are faster in cache-sized pieces than in one big request.
-        n = fs.readSync(workerData.fd, buf, off + got, Math.min(len - got, 131072), null);
-      } catch (err) {
-        if (err.code !== 'EAGAIN') throw err;
-        Atomics.wait(pause, 0, 0, backoff); // a non-blocking pipe: wait for data instead of spinning
-        backoff = Math.min(backoff * 2, 50);
-        continue;
-      }
-      backoff = 1;
-      if (n === 0) break;
-      got += n;
-    }
-    parentPort.postMessage({ got });
-  } catch (err) {
-    parentPort.postMessage({ got, code: err.code, message: err.message });
-  }
-});
-`;
-
 class PipeSource implements Source {
   readonly size = undefined;
   readonly wantsShared = true;
   private readonly worker: Worker;
-  private waiting: ((m: { got: number; code?: string; message?: string }) => void) | undefined;
+  private waiting: ((m: ReadResult) => void) | undefined;
   private failed: Error | undefined;
   private scratch = new Uint8Array(new SharedArrayBuffer(64 * 1024));
 
@@ -158,7 +116,8 @@ class PipeSource implements Source {
     fd: number,
     private readonly ownedFd: number | undefined,
   ) {
-    this.worker = new Worker(PIPE_READER, { eval: true, workerData: { fd } });
+    // A pipe is read on its own thread: see lib/cli/pipe-reader.ts.
+    this.worker = new Worker(path.join(__dirname, 'pipe-reader.js'), { workerData: { fd } });
     this.worker.unref(); // referenced only while a read is pending
     this.worker.on('message', (m) => {
       this.worker.unref();
@@ -179,11 +138,11 @@ class PipeSource implements Source {
     const shared = buf.buffer instanceof SharedArrayBuffer;
     if (!shared && this.scratch.length < len) this.scratch = new Uint8Array(new SharedArrayBuffer(len));
     const target = shared ? buf : this.scratch;
-    const m = await new Promise<{ got: number; code?: string; message?: string }>((resolve) => {
+    const m = await new Promise<ReadResult>((resolve) => {
       if (this.failed) return resolve({ got: 0, message: this.failed.message });
       this.waiting = resolve;
       this.worker.ref();
-      this.worker.postMessage({ buf: target, off: shared ? off : 0, len });
+      this.worker.postMessage({ buf: target, off: shared ? off : 0, len } satisfies ReadRequest);
     });
     if (m.message !== undefined) {
       throw new CliError(describeFsError(Object.assign(new Error(m.message), { code: m.code }), `cannot read ${this.name}`));
@@ -257,36 +216,25 @@ class FdSink implements Sink {
   ) {}
 
   async write(data: Uint8Array): Promise<void> {
-    let done = 0;
-    let backoff = 1;
-    while (done < data.length) {
-      let n: number;
-      try {
-        n = await writeAsync(this.fd, data, done, data.length - done, this.seekable ? this.pos : null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
-          await sleep(backoff);
-          backoff = Math.min(backoff * 2, 50);
-          continue;
-        }
-        if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw new BrokenPipe();
-        throw new CliError(describeFsError(err, `cannot write ${this.name}`));
-      }
-      backoff = 1;
-      done += n;
+    const step = async (done: number): Promise<number> => {
+      const n = await writeAsync(this.fd, data, done, data.length - done, this.seekable ? this.pos : null);
       this.pos += n;
-    }
+      return n;
+    };
+    await this.transfer(data.length, step);
   }
 
   async writeAt(data: Uint8Array, position: number): Promise<void> {
     if (!this.seekable) throw new Error('writeAt on a stream');
-    let done = 0;
-    while (done < data.length) {
-      try {
-        done += await writeAsync(this.fd, data, done, data.length - done, position + done);
-      } catch (err) {
-        throw new CliError(describeFsError(err, `cannot write ${this.name}`));
-      }
+    await this.transfer(data.length, (done) => writeAsync(this.fd, data, done, data.length - done, position + done));
+  }
+
+  private async transfer(length: number, step: (done: number) => Promise<number>): Promise<void> {
+    try {
+      await transferAll(length, step, sleep);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw new BrokenPipe();
+      throw new CliError(describeFsError(err, `cannot write ${this.name}`));
     }
   }
 

@@ -8,7 +8,7 @@ import { type Command, parseArgs, UsageError } from './args.js';
 import { INFO_HELP, mainHelp, opHelp } from './help.js';
 import { BrokenPipe, CliError } from './io.js';
 import { NpyError } from './npy.js';
-import { activeSink, hasAsyncApi, runOp, type Sigmax, type Summary } from './run.js';
+import { activeSink, runOp, type Sigmax, type Summary } from './run.js';
 
 /** The package root: dist/cjs/cli/ sits three levels below it. */
 const packageRoot = path.join(__dirname, '..', '..', '..');
@@ -48,20 +48,6 @@ function loadSigmax(backend?: string, isa?: string): Sigmax {
   }
 }
 
-/** The async API with `threads` is optional in this build: say what --threads does. */
-function threadsNote(): string {
-  let sx: Sigmax | undefined;
-  try {
-    sx = require('../index.js') as Sigmax;
-  } catch {
-    sx = undefined;
-  }
-  return sx && hasAsyncApi(sx)
-    ? 'default 1 (the synchronous API on the main thread); with N > 1 each chunk is split across N\n' +
-        '                   threads of the thread pool (helps when the data is in memory, not when I/O-bound)'
-    : 'accepted, but this build has no async API, so it has no effect (1 thread)';
-}
-
 function backendText(sx: Sigmax): string {
   return sx.backend.kind === 'native' ? `native ${sx.backend.isa}` : 'js';
 }
@@ -82,14 +68,12 @@ function info(cmd: Extract<Command, { kind: 'info' }>, io: CliIo): void {
   const addon = addonPath(sx);
   const source = addon === undefined ? undefined : /[\\/]prebuilds[\\/]/.test(addon) ? 'prebuilt binary' : 'local build';
   const threads = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  const asyncApi = hasAsyncApi(sx);
   const data = {
     version: version(),
     backend: sx.backend.kind,
     isa: sx.backend.isa,
     isas: [...sx.backend.isas],
     threads,
-    asyncApi,
     addon: addon ?? null,
     addonSource: source ?? null,
     node: process.version,
@@ -104,7 +88,7 @@ function info(cmd: Extract<Command, { kind: 'info' }>, io: CliIo): void {
     `sigmax ${data.version}`,
     `backend:  ${data.backend}${data.backend === 'native' ? ` (${data.isa})` : ''}`,
     `isas:     ${data.isas.length ? data.isas.join(', ') : 'none (the native addon is not loaded)'}`,
-    `threads:  ${threads} available; --threads ${asyncApi ? 'uses the async API' : 'has no effect in this build (no async API)'}`,
+    `threads:  ${threads} available; --threads uses the async API`,
     `addon:    ${addon ? `${addon} (${source})` : 'not loaded: the pure-TypeScript backend runs'}`,
     `node:     ${data.node} (N-API ${data.napi}), ${data.platform}`,
   ];
@@ -155,8 +139,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     switch (cmd.kind) {
       case 'help':
         if (cmd.topic === 'info') io.out(INFO_HELP);
-        else if (cmd.topic) io.out(opHelp(cmd.topic, threadsNote()));
-        else io.out(mainHelp(version(), threadsNote()));
+        else if (cmd.topic) io.out(opHelp(cmd.topic));
+        else io.out(mainHelp(version()));
         return 0;
       case 'version':
         io.out(`${version()}\n`);
@@ -166,14 +150,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         return 0;
       case 'run': {
         const o = cmd.options;
-        // N compute threads plus a read and a write in flight: size libuv's pool before its first use.
-        if (o.threads !== undefined && process.env.UV_THREADPOOL_SIZE === undefined) {
-          process.env.UV_THREADPOOL_SIZE = String(Math.max(4, o.threads + 2));
-        }
         const sx = loadSigmax(o.backend, o.isa);
         installSignalHandlers();
         const summary = await runOp(o, sx);
-        const threads = o.threads !== undefined && hasAsyncApi(sx) ? o.threads : 1;
+        const threads = o.threads ?? 1;
         if (!o.quiet) say(summaryLine(o.op, summary, sx, threads));
         return 0;
       }

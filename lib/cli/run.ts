@@ -12,26 +12,6 @@ import { arrayCsv, TOPK_CSV_HEADER, topK, topKCsv } from './topk.js';
 
 export type Sigmax = typeof SigmaxModule;
 
-/** The `…Async` twins (SPEC), feature-detected at run time: they may not exist in this build. */
-interface AsyncApi {
-  sigmoidAsync(x: FloatArray, out: FloatArray, o: { threads?: number }): Promise<FloatArray>;
-  softmaxAsync(x: FloatArray, o: { cols: number; out: FloatArray; temperature?: number; threads?: number }): Promise<FloatArray>;
-  logSoftmaxAsync(x: FloatArray, o: { cols: number; out: FloatArray; temperature?: number; threads?: number }): Promise<FloatArray>;
-  logSumExpAsync(x: FloatArray, o: { cols: number; out: FloatArray; threads?: number }): Promise<FloatArray>;
-}
-
-const ASYNC_NAME: Record<Op, keyof AsyncApi> = {
-  sigmoid: 'sigmoidAsync',
-  softmax: 'softmaxAsync',
-  'log-softmax': 'logSoftmaxAsync',
-  logsumexp: 'logSumExpAsync',
-};
-
-/** Whether this build has the async API that `--threads` needs. */
-export function hasAsyncApi(sx: Sigmax): boolean {
-  return Object.values(ASYNC_NAME).every((n) => typeof (sx as unknown as Record<string, unknown>)[n] === 'function');
-}
-
 export interface Summary {
   rows: number;
   cols: number | undefined;
@@ -293,27 +273,27 @@ async function stream(o: RunOptions, sx: Sigmax, plan: Plan, source: Source, sin
         ? Array.from({ length: ring }, () => new Float64Array(rowsPerChunk * topk * 2))
         : undefined;
 
-  const useAsync = o.threads !== undefined && hasAsyncApi(sx);
-  const asyncApi = sx as unknown as AsyncApi;
+  // --threads: each chunk through the async API on that many threads; else the sync API on this thread.
+  const useAsync = o.threads !== undefined;
   const temperature = o.temperature;
   const compute = async (x: FloatArray, out: FloatArray | undefined): Promise<void> => {
     const threads = o.threads;
     switch (o.op) {
       case 'sigmoid':
-        if (useAsync) await asyncApi.sigmoidAsync(x, x, { threads });
+        if (useAsync) await sx.sigmoidAsync(x, x, { threads });
         else sx.sigmoid(x, x);
         return;
       case 'softmax':
       case 'log-softmax': {
         const opts = temperature !== undefined ? { cols: cols!, out: x, temperature } : { cols: cols!, out: x };
-        if (useAsync && o.op === 'softmax') await asyncApi.softmaxAsync(x, { ...opts, threads });
-        else if (useAsync) await asyncApi.logSoftmaxAsync(x, { ...opts, threads });
+        if (useAsync && o.op === 'softmax') await sx.softmaxAsync(x, { ...opts, threads });
+        else if (useAsync) await sx.logSoftmaxAsync(x, { ...opts, threads });
         else if (o.op === 'softmax') sx.softmax(x, opts);
         else sx.logSoftmax(x, opts);
         return;
       }
       case 'logsumexp':
-        if (useAsync) await asyncApi.logSumExpAsync(x, { cols: cols!, out: out!, threads });
+        if (useAsync) await sx.logSumExpAsync(x, { cols: cols!, out: out!, threads });
         else sx.logSumExp(x, { cols: cols!, out: out! });
         return;
     }
