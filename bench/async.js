@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench:async`: the async API's targets (issue 4), measured in one run on this machine.
+// `npm run bench:async`: the async API's figures, measured in one run on this machine, through the public API.
 //   (a) event-loop lag: the largest gap between ticks of a 1 ms setInterval while softmaxAsync runs on
 //       1×5e7 f32 and sigmoidAsync on 1e8 f32 (native), the pure-TS backend on smaller sizes, and the
 //       blocking time of the sync calls for contrast.                        target: < 20 ms
@@ -8,9 +8,9 @@
 //                                                                            target: ≥ 1.7× (first two)
 //   (c) async overhead of a 1e3-element call: median per-call latency of the async call minus that of
 //       the sync call.                                                       target: ≤ 20 µs
-//   (d) where splitting across 2 threads starts paying off (lib/async.ts splits into 2 chains once each
-//       gets MIN_ELEMENTS_PER_THREAD = 2^15 elements, i.e. from n = 2^16): one call on one thread vs the
-//       same work as two concurrent half-size calls.
+//   (d) where splitting across 2 threads starts paying off (sigmax gives a second thread work from 2^15
+//       elements per thread, i.e. from n = 2^16; docs/async.md): one call on one thread vs the same work
+//       as two concurrent half-size calls.
 // Every figure is a median over ≥ 7 repeats with its spread (min–max); variants are interleaved within
 // each repeat and compared as paired ratios, since this machine is shared and noisy.
 // Raw numbers go to bench/results/async-<date>.json.
@@ -39,17 +39,6 @@ if (sigmax.backend.kind !== 'native') {
   console.error(`warning: sigmax loaded the ${sigmax.backend.kind} backend; the native figures below are not native`);
 }
 if (cores < 2) console.error(`warning: ${cores} hardware thread(s): two-thread figures are meaningless`);
-
-// The addon itself (already loaded and set up by sigmax), to split the async overhead into the
-// pool/N-API hop and the TypeScript layer in (c). Measurement only.
-let addon = null;
-if (sigmax.backend.kind === 'native') {
-  try {
-    addon = require('node-gyp-build')(path.join(__dirname, '..'));
-  } catch {
-    addon = null;
-  }
-}
 
 const now = () => performance.now();
 
@@ -203,13 +192,13 @@ async function benchSpeedup(big, bigOut) {
       { name: 't1', fn: () => run(1) },
       { name: 't2', fn: () => run(2) },
     ];
-    if (addon && c.n / (c.cols ?? 1) >= 2) {
-      // Two raw addon calls on the halves (row-aligned), one per pool thread: a static split, for
-      // comparison with the library's one call whose pool threads take small chunks in turn.
+    if (c.n / (c.cols ?? 1) >= 2) {
+      // Two one-thread calls on the halves (row-aligned), concurrently: a static split, for comparison
+      // with the one call whose pool threads take small chunks in turn.
       const h = c.op === 'sigmoid' ? c.n / 2 : Math.floor(c.n / c.cols / 2) * c.cols;
       const half = (a, b) => c.op === 'sigmoid'
-        ? addon.sigmoidAsync(x.subarray(a, b), y.subarray(a, b))
-        : addon.softmaxAsync(x.subarray(a, b), y.subarray(a, b), c.cols, 1);
+        ? sigmax.sigmoidAsync(x.subarray(a, b), y.subarray(a, b), { threads: 1 })
+        : sigmax.softmaxAsync(x.subarray(a, b), { cols: c.cols, out: y.subarray(a, b), threads: 1 });
       variants.push({ name: 'raw2', fn: () => Promise.all([half(0, h), half(h, c.n)]) });
     }
     for (const v of variants) await v.fn(); // warm-up
@@ -282,10 +271,8 @@ async function benchOverhead() {
   const variants = [
     { name: 'sigmoid sync', sync: () => sigmax.sigmoid(x, y) },
     { name: 'sigmoidAsync', fn: () => sigmax.sigmoidAsync(x, y) },
-    addon && { name: 'addon sigmoidAsync (raw, no TS layer)', fn: () => addon.sigmoidAsync(x, y) },
     { name: 'softmax sync 1×1000', sync: () => sigmax.softmax(x, { out: y }) },
     { name: 'softmaxAsync 1×1000', fn: () => sigmax.softmaxAsync(x, { out: y }) },
-    addon && { name: 'addon softmaxAsync (raw, no TS layer)', fn: () => addon.softmaxAsync(x, y, n, 1) },
     { name: 'Promise + setImmediate (floor of a turn)', fn: () => new Promise((r) => setImmediate(r)) },
     { name: 'libuv pool round trip: crypto.randomFill 16 B (for comparison)', fn: () => new Promise((r) => crypto.randomFill(tiny, r)) },
     { name: 'pure-TS sigmoid sync', sync: () => js.sigmoid(x, y) },
@@ -314,7 +301,6 @@ async function benchOverhead() {
   const batched = [
     { name: 'sigmoid sync', fn: async () => { for (let i = 0; i < K; i++) sigmax.sigmoid(x, y); } },
     { name: 'sigmoidAsync', fn: () => Promise.all(Array.from({ length: K }, () => sigmax.sigmoidAsync(x, y))) },
-    addon && { name: 'addon sigmoidAsync (raw)', fn: () => Promise.all(Array.from({ length: K }, () => addon.sigmoidAsync(x, y))) },
     { name: 'softmaxAsync 1×1000', fn: () => Promise.all(Array.from({ length: K }, () => sigmax.softmaxAsync(x, { out: y }))) },
     { name: 'crypto.randomFill 16 B', fn: () => Promise.all(Array.from({ length: K }, () => new Promise((r) => crypto.randomFill(tiny, r)))) },
   ].filter(Boolean);
@@ -325,8 +311,8 @@ async function benchOverhead() {
 
 // ── (d) the 2-thread crossover ──
 
-/** lib/async.ts runs 2 threads from twice this many elements (read from the built library itself). */
-const { MIN_ELEMENTS_PER_THREAD: LIB_MIN_PER_THREAD } = require('../dist/cjs/async.js');
+/** sigmax gives a second thread work from twice this many elements (docs/async.md). */
+const LIB_MIN_PER_THREAD = 2 ** 15;
 
 /** The machine's 1→2-thread scaling on sigmoid f32 (5e5 elements per worker), `times` samples. */
 async function ceilingNow(times) {
@@ -454,7 +440,7 @@ async function main() {
 
   console.log('\n## (b) 2 threads vs 1 thread (async; target ≥ 1.7× for the first two)\n');
   const speed = await benchSpeedup(big, bigOut);
-  console.log('| case | sync (ms) | async 1 thread (ms) | async 2 threads (ms) | speedup 1→2 (paired) | machine ceiling 1→2 (sync kernel on 2 worker threads) | 2 raw native calls, one per thread: ms (vs async 1 thread) | GB/s at 2 threads (in+out) | target |');
+  console.log('| case | sync (ms) | async 1 thread (ms) | async 2 threads (ms) | speedup 1→2 (paired) | machine ceiling 1→2 (sync kernel on 2 worker threads) | 2 concurrent one-thread calls on the halves: ms (vs async 1 thread) | GB/s at 2 threads (in+out) | target |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of speed) {
     const t = r.target ? `${mark(r.speedup.median >= r.target)} (≥ ${r.target}×)` : `none (${r.note}: reported)`;
@@ -500,7 +486,7 @@ async function main() {
     const at = cross.crossover[op];
     console.log(
       `${op}: splitting pays off from n ≈ ${at ?? '(not within the sizes measured)'}` +
-        `${at ? ` (${at / 2} elements per thread)` : ''}; lib/async.ts splits from n = ${lib2} (${LIB_MIN_PER_THREAD} per thread)`,
+        `${at ? ` (${at / 2} elements per thread)` : ''}; sigmax splits from n = ${lib2} (${LIB_MIN_PER_THREAD} per thread)`,
     );
   }
   console.log(`machine ceiling 1→2 threads around (d): ${spread(cross.ceiling)}×` +

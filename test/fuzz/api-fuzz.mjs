@@ -18,6 +18,13 @@
 import fc from 'fast-check';
 import { mulberry32 } from '../../scripts/lib/mulberry32.cjs';
 
+/** @typedef {Float32Array | Float64Array} FloatArray */
+/** @typedef {Float32ArrayConstructor | Float64ArrayConstructor} FloatArrayConstructor */
+/** @typedef {ReturnType<typeof callArbitrary> extends fc.Arbitrary<infer T> ? T : never} CallRecord */
+/** @typedef {ReturnType<typeof buildCall>} Call */
+/** @typedef {Record<string, (...args: unknown[]) => unknown>} Api */
+/** @typedef {{ name?: string, message?: string } | null} Thrown */
+
 export const FNS = [
   'sigmoid', 'sigmoidDerivative', 'sigmoidBackward', 'softmax', 'logSoftmax', 'logSumExp',
   'softmaxBackward', 'logSoftmaxBackward', 'softmaxJacobian',
@@ -76,6 +83,12 @@ const SENTINEL = 0xa5;
 class F32Sub extends Float32Array {}
 class F64Sub extends Float64Array {}
 
+/**
+ * @param {FloatArray} arr
+ * @param {string} kind
+ * @param {() => number} rng
+ * @param {boolean} f64
+ */
 function fill(arr, kind, rng, f64) {
   const normal = () => {
     let u = rng();
@@ -92,7 +105,7 @@ function fill(arr, kind, rng, f64) {
     for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(rng() * 256);
     return;
   }
-  const scale = [1, 3, 30][Math.floor(rng() * 3)];
+  const scale = [1, 3, 30][Math.floor(rng() * 3)] ?? 1;
   for (let i = 0; i < n; i++) {
     let v;
     switch (kind) {
@@ -107,20 +120,39 @@ function fill(arr, kind, rng, f64) {
   }
 }
 
-/** A typed array of `len` elements at element offset `pad` inside a buffer of `total` elements. */
+/**
+ * A typed array of `len` elements at element offset `pad` inside a buffer of `total` elements.
+ * @param {FloatArrayConstructor} Ctor
+ * @param {number} total
+ * @param {number} pad
+ * @param {number} len
+ * @param {boolean} shared
+ * @returns {FloatArray}
+ */
 function inBuffer(Ctor, total, pad, len, shared) {
   const bpe = Ctor.BYTES_PER_ELEMENT;
   const buf = shared ? new SharedArrayBuffer(total * bpe) : new ArrayBuffer(total * bpe);
   new Uint8Array(buf).fill(SENTINEL);
-  return new Ctor(buf, pad * bpe, len);
+  return new Ctor(/** @type {ArrayBuffer} */ (buf), pad * bpe, len);
 }
 
+/**
+ * @param {FloatArrayConstructor} Ctor
+ * @param {number} len
+ * @returns {FloatArray}
+ */
 function transferredView(Ctor, len) {
   const a = new Ctor(Math.max(len, 1));
   structuredClone(a.buffer, { transfer: [a.buffer] });
   return a; // length 0 now
 }
 
+/**
+ * @param {string} kind
+ * @param {number} len
+ * @param {boolean} f64
+ * @returns {unknown}
+ */
 function badArray(kind, len, f64) {
   switch (kind) {
     case 'number': return 3;
@@ -132,7 +164,12 @@ function badArray(kind, len, f64) {
     case 'uint8': return new Uint8Array(len * 4);
     case 'dataView': return new DataView(new ArrayBuffer(len * 8));
     case 'buffer': return Buffer.alloc(len * (f64 ? 8 : 4));
-    case 'object': { const o = { length: len }; for (let i = 0; i < len; i++) o[i] = 1; return o; }
+    case 'object': {
+      /** @type {{ [i: number]: number, length: number }} */
+      const o = { length: len };
+      for (let i = 0; i < len; i++) o[i] = 1;
+      return o;
+    }
     case 'fakeProto': return Object.create((f64 ? Float64Array : Float32Array).prototype);
     case 'otherPrecision': return f64 ? new Float32Array(len) : new Float64Array(len);
     case 'arrayBuffer': return new ArrayBuffer(len * 8);
@@ -140,6 +177,14 @@ function badArray(kind, len, f64) {
   }
 }
 
+/**
+ * @param {string} kind
+ * @param {FloatArrayConstructor} Ctor
+ * @param {number} len
+ * @param {number} offset
+ * @param {number} shift
+ * @returns {FloatArray}
+ */
 function goodArray(kind, Ctor, len, offset, shift) {
   switch (kind) {
     case 'plain': return new Ctor(len);
@@ -153,8 +198,15 @@ function goodArray(kind, Ctor, len, offset, shift) {
   }
 }
 
+/** @type {(v: unknown) => v is FloatArray} */
 const isFloatArray = (v) => ArrayBuffer.isView(v) && (v instanceof Float32Array || v instanceof Float64Array);
 
+/**
+ * @param {string} kind
+ * @param {number} n
+ * @param {number} pick
+ * @returns {unknown}
+ */
 function colsValue(kind, n, pick) {
   const divisors = [];
   for (let d = 1; d <= n; d++) if (n % d === 0) divisors.push(d);
@@ -179,6 +231,7 @@ function colsValue(kind, n, pick) {
 /**
  * Builds the arguments of the call described by `d` and, alongside, the expectation: `errors`, the
  * set of error names some argument calls for (empty: the call must succeed).
+ * @param {CallRecord} d
  */
 export function buildCall(d) {
   const Ctor = d.f64 ? Float64Array : Float32Array;
@@ -187,11 +240,13 @@ export function buildCall(d) {
   const binary = BINARY.has(d.fn);
   const n = d.n;
 
-  // x (or y)
+  // x (or y): a float array when xOk
+  /** @type {any} */
   let x;
   let xOk = ARRAY_KINDS_GOOD.includes(d.xKind);
   // partial-overlap layouts put x inside an arena with room for out on either side
   const arena = ['partialX', 'partialXBefore', 'disjointX'].includes(d.outKind) && xOk && d.xKind !== 'transferred' && d.xKind !== 'zeroLength';
+  /** @type {(len: number, cols: number) => number} */
   const outLenOf = (len, cols) => {
     if (d.fn === 'softmaxJacobian') return len * len;
     if (d.fn === 'logSumExp') return cols === 0 ? 0 : len / cols;
@@ -262,12 +317,12 @@ export function buildCall(d) {
       if (d.outKind === 'partialX') start = xStart + 1 + (d.shift % Math.max(1, len));
       else if (d.outKind === 'partialXBefore') start = xStart - 1 - (d.shift % Math.max(1, outLen));
       else start = (d.shift % 2) ? xStart + len + (d.shift % 3) : xStart - outLen - (d.shift % 3);
-      out = new Ctor(x.buffer, start * bpe, outLen);
+      out = new Ctor(/** @type {ArrayBuffer} */ (x.buffer), start * bpe, outLen);
       break;
     }
     case 'partialDy':
       if (binary && dy instanceof Ctor && dy.length > 1 && dy.buffer.byteLength >= dy.byteOffset + (outLen + 1) * bpe && outLen > 0) {
-        out = new Ctor(dy.buffer, dy.byteOffset + bpe, Math.min(outLen, (dy.buffer.byteLength - dy.byteOffset) / bpe - 1));
+        out = new Ctor(/** @type {ArrayBuffer} */ (dy.buffer), dy.byteOffset + bpe, Math.min(outLen, (dy.buffer.byteLength - dy.byteOffset) / bpe - 1));
       } else {
         out = new Ctor(outLen);
       }
@@ -297,6 +352,7 @@ export function buildCall(d) {
   }
   // errors from what goes into the options object count only if the options object is what is passed
   const optErrors = new Set();
+  /** @type {(from: Set<string>, to: Set<string>) => void} */
   const moveInto = (from, to) => { for (const e of from) to.add(e); from.clear(); };
   if (rowwise) {
     // cols / temperature errors were collected in `errors` above; they belong to the options
@@ -368,7 +424,7 @@ export function buildCall(d) {
     if (options !== undefined || d.optionsKind === 'object') args.push(options);
   }
 
-  const arrays = [x, dy, out].filter((a) => ArrayBuffer.isView(a));
+  const arrays = /** @type {FloatArray[]} */ ([x, dy, out].filter((a) => ArrayBuffer.isView(a)));
   return {
     fn: d.async ? `${d.fn}Async` : d.fn, base: d.fn, async: d.async, args, x, dy: binary ? dy : undefined, out,
     outIsPlaced, Ctor, len, cols: effCols, t: effT, outLen: finalOutLen, errors, maybe, arrays, controller, signalKind: d.signalKind,
@@ -376,6 +432,10 @@ export function buildCall(d) {
   };
 }
 
+/**
+ * @param {FloatArray} a
+ * @param {FloatArray} b
+ */
 function overlapOf(a, b) {
   if (a.buffer !== b.buffer || a.byteLength === 0 || b.byteLength === 0) return 'none';
   const aEnd = a.byteOffset + a.byteLength;
@@ -390,19 +450,34 @@ function overlapOf(a, b) {
 const EPS32 = 2 ** -24;
 const EPS64 = 2 ** -53;
 
+/**
+ * @param {number} got
+ * @param {number} want
+ * @param {number} rel
+ * @param {number} abs
+ */
 function closeRel(got, want, rel, abs) {
   if (Number.isNaN(want)) return Number.isNaN(got);
   if (!Number.isFinite(want)) return got === want;
   return Math.abs(got - want) <= rel * Math.abs(want) + abs;
 }
 
-/** Violations (strings) of the result `r` of call `c`, given the input values before the call. */
+/**
+ * Violations (strings) of the result `r` of call `c`, given the input values before the call.
+ * @param {Call} c
+ * @param {FloatArray} r
+ * @param {number[]} xv
+ * @param {number[]} dyv (the binary functions only)
+ * @returns {string[]}
+ */
 export function checkValues(c, r, xv, dyv) {
+  /** @type {string[]} */
   const v = [];
   const f64 = c.Ctor === Float64Array;
-  const fr = f64 ? (a) => a : Math.fround;
+  const fr = f64 ? (/** @type {number} */ a) => a : Math.fround;
   const eps = f64 ? EPS64 : EPS32;
   const tinyAbs = f64 ? 1e-300 : 3e-45;
+  /** @type {(i: number, msg: string) => void} */
   const fail = (i, msg) => { if (v.length < 5) v.push(`${c.fn}[${i}]: ${msg}`); };
   const n = c.len;
   switch (c.base) {
@@ -475,6 +550,14 @@ export function checkValues(c, r, xv, dyv) {
   return v;
 }
 
+/**
+ * @param {Call} c
+ * @param {FloatArray} r
+ * @param {number[]} xv
+ * @param {(v: number) => number} fr
+ * @param {number} eps
+ * @param {(i: number, msg: string) => void} fail
+ */
 function checkSoftmaxLike(c, r, xv, fr, eps, fail) {
   const n = c.len;
   const k = c.cols;
@@ -489,12 +572,13 @@ function checkSoftmaxLike(c, r, xv, fr, eps, fail) {
     // shifted logits z_j = x_j/t − max x/t, computed as (x_j − max x)/t (accurate, no overflow of x/t
     // for a small t: SPEC "no finite input overflows") or, where x_j − max x overflows, as
     // x_j/t − max x/t (a large t); both forms are exact in real arithmetic.
+    /** @type {number[]} */
     const xs = [];
-    for (let j = 0; j < k; j++) xs.push(xv[row * k + j]);
+    for (let j = 0; j < k; j++) xs.push(/** @type {number} */ (xv[row * k + j]));
     const hasNaN = xs.some(Number.isNaN);
     const hasPosInf = xs.includes(Infinity);
     const mx = xs.reduce((a, b) => (b > a ? b : a), -Infinity);
-    const shifted = (xj) => {
+    const shifted = (/** @type {number} */ xj) => {
       const diff = fr(xj - mx);
       return Number.isFinite(diff) ? fr(diff / t) : fr(fr(xj / t) - fr(mx / t));
     };
@@ -564,6 +648,7 @@ function checkSoftmaxLike(c, r, xv, fr, eps, fail) {
 
 const TIMEOUT_MS = 20_000;
 
+/** @param {FloatArray[]} arrays */
 function snapshotBuffers(arrays) {
   const seen = new Map();
   for (const a of arrays) {
@@ -576,31 +661,39 @@ function snapshotBuffers(arrays) {
 /**
  * Makes the call described by `d` against `api` (the sigmax module) and returns
  * `{ outcome: 'ok' | <error name>, violations: string[] }`.
+ * @param {Api} api
+ * @param {CallRecord} d
  */
 export async function runCall(api, d) {
   const c = buildCall(d);
+  /** @type {string[]} */
   const violations = [];
-  const values = (a) => { const v = []; for (let i = 0; i < a.length; i++) v.push(a[i]); return v; }; // works on detached views
+  /** @type {(a: FloatArray) => number[]} */
+  const values = (a) => { const v = []; for (let i = 0; i < a.length; i++) v.push(/** @type {number} */ (a[i])); return v; }; // works on detached views
   const xv = isFloatArray(c.x) ? values(c.x) : null;
   const dyv = isFloatArray(c.dy) ? values(c.dy) : null;
   const before = snapshotBuffers(c.arrays);
   const f = api[c.fn];
   if (typeof f !== 'function') return { outcome: 'missing', violations: [`${c.fn} is not exported`] };
 
+  /** @type {unknown} */
   let result;
+  /** @type {Thrown | undefined} */
   let error;
   if (c.async) {
+    /** @type {unknown} */
     let promise;
     try {
       promise = f(...c.args);
-    } catch (e) {
+    } catch (/** @type {any} */ e) {
       violations.push(`${c.fn} threw synchronously: ${e && e.name}: ${e && e.message}`);
       error = e;
     }
     if (promise !== undefined) {
       if (!(promise instanceof Promise)) violations.push(`${c.fn} did not return a Promise`);
       if (c.controller && c.signalKind !== 'preAborted') {
-        const abort = () => c.controller.abort();
+        const controller = c.controller;
+        const abort = () => controller.abort();
         if (c.signalKind === 'abortMicrotask') queueMicrotask(abort);
         else if (c.signalKind === 'abortImmediate') setImmediate(abort);
         else setTimeout(abort, 0);
@@ -609,7 +702,7 @@ export async function runCall(api, d) {
       const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('TIMEOUT')), TIMEOUT_MS); });
       try {
         result = await Promise.race([promise, timeout]);
-      } catch (e) {
+      } catch (/** @type {any} */ e) {
         error = e;
         if (e && e.message === 'TIMEOUT') violations.push(`${c.fn} did not settle within ${TIMEOUT_MS} ms`);
       } finally {
@@ -619,7 +712,7 @@ export async function runCall(api, d) {
   } else {
     try {
       result = f(...c.args);
-    } catch (e) {
+    } catch (/** @type {any} */ e) {
       error = e;
     }
   }
@@ -632,7 +725,7 @@ export async function runCall(api, d) {
     const known = name === 'TypeError' || name === 'RangeError' || name === 'AbortError';
     if (!known) violations.push(`${c.fn}: unexpected ${name}: ${error && error.message}`);
     else if (!allowed.has(name) && !(name === 'AbortError' && lateAbort && c.errors.size === 0)) {
-      violations.push(`${c.fn}: ${name} (${error.message}) but the arguments call for ${c.errors.size ? [...c.errors].join('/') : 'success'}`);
+      violations.push(`${c.fn}: ${name} (${error && error.message}) but the arguments call for ${c.errors.size ? [...c.errors].join('/') : 'success'}`);
     }
     if (name === 'AbortError' && !(error instanceof Error || (typeof DOMException !== 'undefined' && error instanceof DOMException))) violations.push('AbortError is not an Error');
   } else if (c.errors.size > 0) {
@@ -640,6 +733,7 @@ export async function runCall(api, d) {
   }
 
   // memory: nothing outside out changes; nothing at all when the call failed (AbortError: out unspecified)
+  /** @type {[ArrayBufferLike, number, number] | null} */
   const outRange = c.out && ArrayBuffer.isView(c.out) && (error === undefined || (error && error.name === 'AbortError' && lateAbort))
     ? [c.out.buffer, c.out.byteOffset, c.out.byteOffset + c.out.byteLength] : null;
   for (const [buf, snap] of before) {
@@ -661,13 +755,17 @@ export async function runCall(api, d) {
     else if (result.length !== c.outLen) violations.push(`${c.fn}: result length ${result.length}, want ${c.outLen}`);
     else {
       if (c.out === undefined && c.arrays.some((a) => a.buffer === result.buffer)) violations.push(`${c.fn}: new result shares an input's buffer`);
-      violations.push(...checkValues(c, result, xv, dyv));
+      // x (and dy) were float arrays: the call succeeded
+      violations.push(...checkValues(c, result, /** @type {number[]} */ (xv), /** @type {number[]} */ (dyv)));
     }
   }
   return { outcome, violations };
 }
 
-/** Describes a call record compactly for a report. */
+/**
+ * Describes a call record compactly for a report.
+ * @param {CallRecord} d
+ */
 export function describeCall(d) {
   return JSON.stringify(d, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
 }
@@ -675,9 +773,17 @@ export function describeCall(d) {
 /**
  * Runs `calls` random calls (seeded) and returns counts: `{ calls, outcomes: {ok, TypeError, …},
  * violations, examples }`. `onProgress(done)` is called every 5000 calls.
+ * @param {Api} api
+ * @param {{ calls: number, seed: number, onProgress?: (done: number) => void, maxExamples?: number }} options
  */
 export async function fuzz(api, { calls, seed, onProgress, maxExamples = 20 }) {
-  const stats = { calls: 0, outcomes: {}, byFunction: {}, violations: 0, examples: [] };
+  const stats = {
+    calls: 0,
+    /** @type {Record<string, number>} */ outcomes: {},
+    /** @type {Record<string, number>} */ byFunction: {},
+    violations: 0,
+    /** @type {{ call: string, violations: string[] }[]} */ examples: [],
+  };
   const batch = 1000;
   const arb = callArbitrary();
   for (let done = 0; done < calls; done += batch) {
