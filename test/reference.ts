@@ -283,6 +283,17 @@ export function sumOf(a: ArrayLike<number>, from = 0, to = a.length): number {
 // Row-wise references (softmax, logSoftmax, logSumExp), in float64 / double-double, following the
 // SPEC's IEEE rules for rows with NaN or infinities.
 
+/** The max of x[from, to), NaN if a NaN is there. */
+function maxRef(x: ArrayLike<number>, from: number, to: number): number {
+  let max = -Infinity;
+  for (let i = from; i < to; i++) {
+    const v = x[i]!;
+    if (v !== v) return NaN;
+    if (v > max) max = v;
+  }
+  return max;
+}
+
 export interface SoftmaxRefs {
   softmax: Float64Array;
   logSoftmax: Float64Array;
@@ -296,14 +307,8 @@ export function softmaxRefs(x: ArrayLike<number>, cols: number, t = 1): SoftmaxR
   const zl = new Float64Array(cols);
   for (let from = 0; from < n; from += cols) {
     const to = from + cols;
-    let max = -Infinity;
-    let nan = false;
-    for (let i = from; i < to; i++) {
-      const v = x[i]!;
-      if (v !== v) nan = true;
-      else if (v > max) max = v;
-    }
-    if (nan || max === -Infinity) {
+    const max = maxRef(x, from, to);
+    if (max !== max || max === -Infinity) {
       sm.fill(NaN, from, to);
       ls.fill(NaN, from, to);
       continue;
@@ -373,14 +378,8 @@ export function logSumExpRef(x: ArrayLike<number>, cols: number): Float64Array {
   for (let r = 0; r < rows; r++) {
     const from = r * cols;
     const to = from + cols;
-    let max = -Infinity;
-    let nan = false;
-    for (let i = from; i < to; i++) {
-      const v = x[i]!;
-      if (v !== v) nan = true;
-      else if (v > max) max = v;
-    }
-    if (nan) out[r] = NaN;
+    const max = maxRef(x, from, to);
+    if (max !== max) out[r] = NaN;
     else if (!Number.isFinite(max)) out[r] = max; // all −∞: log 0 = −∞; any +∞: +∞
     else {
       const S = new NeumaierSum();

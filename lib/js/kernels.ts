@@ -121,6 +121,12 @@ function twoProdError(a: number, b: number, p: number): number {
   return al * bl - (((p - ah * bh) - al * bh) - ah * bl);
 }
 
+/** e^-|x| as a double-double eh + LOW[0] (expParts; below −746 it no longer matters). */
+function expNegAbs(x: number): number {
+  const z = -Math.abs(x);
+  return expParts(z < Z_MIN_64 ? Z_MIN_64 : z);
+}
+
 /**
  * σ(x) in float64: with e = e^-|x| = eh + el, f = e/(1 + e) ≤ 1/2 and σ = f (x ≤ 0) or 1 − f.
  * 1 + e = dh + dl exactly (Fast2Sum); q = eh/dh rounds once, and
@@ -128,9 +134,7 @@ function twoProdError(a: number, b: number, p: number): number {
  * Error ≤ ~1 ulp: the rounding of q plus that of the final sum.
  */
 function sigmoid64(x: number): number {
-  let z = -Math.abs(x);
-  if (z < Z_MIN_64) z = Z_MIN_64;
-  const eh = expParts(z);
+  const eh = expNegAbs(x);
   const el = LOW[0]!;
   const dh = 1 + eh;
   const dl = (1 - dh) + eh + el;
@@ -146,9 +150,7 @@ function sigmoid64(x: number): number {
  * f = q + c to ~u², 1 − f = g + gl, and f·g = p + pl exactly.
  */
 function sigmoidDerivative64(x: number): number {
-  let z = -Math.abs(x);
-  if (z < Z_MIN_64) z = Z_MIN_64;
-  const eh = expParts(z);
+  const eh = expNegAbs(x);
   const el = LOW[0]!;
   const dh = 1 + eh;
   const dl = (1 - dh) + eh + el;
@@ -230,18 +232,7 @@ function sumValue(): number {
 const BLOCK = 256;
 
 /** max of x[from, to), or NaN if a NaN occurs there. */
-function max32(x: Float32Array, from: number, to: number): number {
-  let max = -Infinity;
-  let nan = false;
-  for (let i = from; i < to; i++) {
-    const v = x[i]!;
-    if (v > max) max = v;
-    else if (v !== v) nan = true;
-  }
-  return nan ? NaN : max;
-}
-
-function max64(x: Float64Array, from: number, to: number): number {
+export function rowMax(x: FloatArray, from: number, to: number): number {
   let max = -Infinity;
   let nan = false;
   for (let i = from; i < to; i++) {
@@ -336,12 +327,25 @@ type F32 = Float32Array;
 type F64 = Float64Array;
 const is32 = (a: FloatArray): a is Float32Array => a instanceof Float32Array;
 
-// Backward passes. Each loop exists once per element type (…32, …64): one function fed both kinds of
-// array gets polymorphic element access from V8, which costs more than the arithmetic here. The sums
-// are plain within blocks of BLOCK terms (error ≤ BLOCK·u of Σ|terms|), compensated across blocks.
+/** Σ e^((x_i − m)/t) over [from, to), storing the terms in y unless it is null. */
+export const expSum = (x: FloatArray, y: FloatArray | null, from: number, to: number, m: number, t: number): number =>
+  is32(x) ? expSum32(x, y as F32 | null, from, to, m, t) : expSum64(x as F64, y as F64 | null, from, to, m, t);
+
+/** y_i ·= s over [from, to) */
+export const scale = (y: FloatArray, from: number, to: number, s: number): void =>
+  is32(y) ? scale32(y, from, to, s) : scale64(y as F64, from, to, s);
+
+/** y_i = (x_i − m)/t − logSum over [from, to) */
+export const logSoftmaxFinish = (x: FloatArray, y: FloatArray, from: number, to: number, m: number, t: number, logSum: number): void =>
+  is32(x) ? logSoftmaxFinish32(x, y as F32, from, to, m, t, logSum) : logSoftmaxFinish64(x as F64, y as F64, from, to, m, t, logSum);
+
+// Backward passes. The loops that write exist once per element type (…32, …64): fed both kinds of
+// array, V8's element accesses go polymorphic, which here costs as much as the arithmetic; the loops
+// that only read (sums, max) are as fast either way. The sums are plain within blocks of BLOCK terms
+// (error ≤ BLOCK·u of Σ|terms|), compensated across blocks.
 
 /** Σ a_i·b_i over [from, to), or Σ b_i when a is null. */
-function sum32(a: Float32Array | null, b: Float32Array, from: number, to: number): number {
+export function sum(a: FloatArray | null, b: FloatArray, from: number, to: number): number {
   startSum();
   for (let k = from; k < to; k += BLOCK) {
     const end = Math.min(k + BLOCK, to);
@@ -359,40 +363,12 @@ function sum32(a: Float32Array | null, b: Float32Array, from: number, to: number
   return sumValue();
 }
 
-function sum64(a: Float64Array | null, b: Float64Array, from: number, to: number): number {
-  startSum();
-  for (let k = from; k < to; k += BLOCK) {
-    const end = Math.min(k + BLOCK, to);
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = k;
-    if (a === null) {
-      for (; i + 4 <= end; i += 4) s0 += b[i]!, s1 += b[i + 1]!, s2 += b[i + 2]!, s3 += b[i + 3]!;
-      for (; i < end; i++) s0 += b[i]!;
-    } else {
-      for (; i + 4 <= end; i += 4) s0 += a[i]! * b[i]!, s1 += a[i + 1]! * b[i + 1]!, s2 += a[i + 2]! * b[i + 2]!, s3 += a[i + 3]! * b[i + 3]!;
-      for (; i < end; i++) s0 += a[i]! * b[i]!;
-    }
-    addBlock((s0 + s1) + (s2 + s3));
-  }
-  return sumValue();
-}
-
-/** Σ a_i·b_i over [from, to), or Σ b_i when a is null. */
-export function sum(a: FloatArray | null, b: FloatArray, from: number, to: number): number {
-  return is32(b) ? sum32(a as F32 | null, b, from, to) : sum64(a as F64 | null, b as F64, from, to);
-}
-
 function sigmoidBackward32(y: Float32Array, dy: Float32Array, dx: Float32Array): void {
-  for (let i = 0, n = y.length; i < n; i++) {
-    const v = y[i]!;
-    dx[i] = dy[i]! * (v * (1 - v));
-  }
+  for (let i = 0, n = y.length; i < n; i++) dx[i] = dy[i]! * (y[i]! * (1 - y[i]!));
 }
 
 function sigmoidBackward64(y: Float64Array, dy: Float64Array, dx: Float64Array): void {
-  for (let i = 0, n = y.length; i < n; i++) {
-    const v = y[i]!;
-    dx[i] = dy[i]! * (v * (1 - v));
-  }
+  for (let i = 0, n = y.length; i < n; i++) dx[i] = dy[i]! * (y[i]! * (1 - y[i]!));
 }
 
 function softmaxBackwardFinish32(y: Float32Array, dy: Float32Array, dx: Float32Array, from: number, to: number, dot: number): void {
@@ -429,56 +405,31 @@ export function logSoftmaxBackwardFinish(y: FloatArray, dy: FloatArray, dx: Floa
 }
 
 // ---------------------------------------------------------------------------------------------
-// Whole kernels, one loop per element type.
+// Whole kernels: a row at a time through the pieces above, or one loop per element type.
 
-function softmax32(x: Float32Array, out: Float32Array, cols: number, t: number): void {
+function softmaxRows(x: FloatArray, out: FloatArray, cols: number, t: number): void {
   for (let from = 0; from < x.length; from += cols) {
     const to = from + cols;
-    const max = max32(x, from, to);
+    const max = rowMax(x, from, to);
     if (!Number.isFinite(max)) specialRow(x, out, from, to, max, false);
-    else scale32(out, from, to, 1 / expSum32(x, out, from, to, max, t));
+    else scale(out, from, to, 1 / expSum(x, out, from, to, max, t));
   }
 }
 
-function softmax64(x: Float64Array, out: Float64Array, cols: number, t: number): void {
+function logSoftmaxRows(x: FloatArray, out: FloatArray, cols: number, t: number): void {
   for (let from = 0; from < x.length; from += cols) {
     const to = from + cols;
-    const max = max64(x, from, to);
-    if (!Number.isFinite(max)) specialRow(x, out, from, to, max, false);
-    else scale64(out, from, to, 1 / expSum64(x, out, from, to, max, t));
-  }
-}
-
-function logSoftmax32(x: Float32Array, out: Float32Array, cols: number, t: number): void {
-  for (let from = 0; from < x.length; from += cols) {
-    const to = from + cols;
-    const max = max32(x, from, to);
+    const max = rowMax(x, from, to);
     if (!Number.isFinite(max)) specialRow(x, out, from, to, max, true);
-    else logSoftmaxFinish32(x, out, from, to, max, t, Math.log(expSum32(x, null, from, to, max, t)));
-  }
-}
-
-function logSoftmax64(x: Float64Array, out: Float64Array, cols: number, t: number): void {
-  for (let from = 0; from < x.length; from += cols) {
-    const to = from + cols;
-    const max = max64(x, from, to);
-    if (!Number.isFinite(max)) specialRow(x, out, from, to, max, true);
-    else logSoftmaxFinish64(x, out, from, to, max, t, Math.log(expSum64(x, null, from, to, max, t)));
+    else logSoftmaxFinish(x, out, from, to, max, t, Math.log(expSum(x, null, from, to, max, t)));
   }
 }
 
 /** m + log Σ e^(x − m); the special rows give NaN, −∞ (all −∞) or +∞. */
-function logSumExp32(x: Float32Array, out: Float32Array, cols: number): void {
+function logSumExpRows(x: FloatArray, out: FloatArray, cols: number): void {
   for (let row = 0, from = 0; from < x.length; row++, from += cols) {
-    const max = max32(x, from, from + cols);
-    out[row] = Number.isFinite(max) ? max + Math.log(expSum32(x, null, from, from + cols, max, 1)) : max;
-  }
-}
-
-function logSumExp64(x: Float64Array, out: Float64Array, cols: number): void {
-  for (let row = 0, from = 0; from < x.length; row++, from += cols) {
-    const max = max64(x, from, from + cols);
-    out[row] = Number.isFinite(max) ? max + Math.log(expSum64(x, null, from, from + cols, max, 1)) : max;
+    const max = rowMax(x, from, from + cols);
+    out[row] = Number.isFinite(max) ? max + Math.log(expSum(x, null, from, from + cols, max, 1)) : max;
   }
 }
 
@@ -500,21 +451,6 @@ function sigmoidDerivativeLoop64(x: Float64Array, out: Float64Array): void {
 
 // The arguments are validated: x and out (and y, dy) share one element type.
 
-/** max of x[from, to), or NaN if a NaN occurs there. */
-export const rowMax = (x: FloatArray, from: number, to: number): number => (is32(x) ? max32(x, from, to) : max64(x as F64, from, to));
-
-/** Σ e^((x_i − m)/t) over [from, to), storing the terms in y unless it is null. */
-export const expSum = (x: FloatArray, y: FloatArray | null, from: number, to: number, m: number, t: number): number =>
-  is32(x) ? expSum32(x, y as F32 | null, from, to, m, t) : expSum64(x as F64, y as F64 | null, from, to, m, t);
-
-/** y_i ·= s over [from, to) */
-export const scale = (y: FloatArray, from: number, to: number, s: number): void =>
-  is32(y) ? scale32(y, from, to, s) : scale64(y as F64, from, to, s);
-
-/** y_i = (x_i − m)/t − logSum over [from, to) */
-export const logSoftmaxFinish = (x: FloatArray, y: FloatArray, from: number, to: number, m: number, t: number, logSum: number): void =>
-  is32(x) ? logSoftmaxFinish32(x, y as F32, from, to, m, t, logSum) : logSoftmaxFinish64(x as F64, y as F64, from, to, m, t, logSum);
-
 /** Rows [first, first + rows) of the Jacobian J_ij = y_i(δ_ij − y_j), written to those rows of out. */
 export function jacobianRows(y: FloatArray, out: FloatArray, first: number, rows: number): void {
   const k = y.length;
@@ -533,10 +469,9 @@ export const jsKernels: Kernels = {
 
   sigmoidBackward: (y, dy, out) => (is32(y) ? sigmoidBackward32(y, dy as F32, out as F32) : sigmoidBackward64(y as F64, dy as F64, out as F64)),
 
-  softmax: (x, out, cols, t) => (is32(x) ? softmax32(x, out as F32, cols, t) : softmax64(x as F64, out as F64, cols, t)),
-  logSoftmax: (x, out, cols, t) =>
-    is32(x) ? logSoftmax32(x, out as F32, cols, t) : logSoftmax64(x as F64, out as F64, cols, t),
-  logSumExp: (x, out, cols) => (is32(x) ? logSumExp32(x, out as F32, cols) : logSumExp64(x as F64, out as F64, cols)),
+  softmax: softmaxRows,
+  logSoftmax: logSoftmaxRows,
+  logSumExp: logSumExpRows,
 
   softmaxBackward(y, dy, out, cols) {
     for (let from = 0; from < y.length; from += cols) {
