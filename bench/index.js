@@ -15,9 +15,10 @@
 //     --max-time S       benchmark.js maxTime per implementation per workload per round, s (default 0.04; --quick 0.05)
 //     --save / --no-save write bench/results/bench-<date>.{json,md} and bench/results/bench-chart.svg
 //                        (default: save for a full run, not for --quick/--filter/--isa/--groups)
-//     --readme [FILE]    measure nothing: rewrite README.md's generated Performance block (between the
-//                        `<!-- bench:start -->` / `<!-- bench:end -->` markers) and bench/results/bench-chart.svg
-//                        from FILE (default: the newest bench/results/bench-*.json)
+//     --readme [FILE]    measure nothing: rewrite the generated tables of docs/performance.md (between
+//                        `<!-- bench:start -->` / `<!-- bench:end -->`) and README.md (between
+//                        `<!-- bench:summary:start -->` / `<!-- bench:summary:end -->`) and
+//                        bench/results/bench-chart.svg from FILE (default: the newest bench/results/bench-*.json)
 //     --render FILE      measure nothing: print the markdown report of a saved JSON
 //
 // How it measures. One child process per implementation group (bench/lib/bench-child.js; native ISAs via
@@ -47,6 +48,7 @@ const ROOT = path.join(__dirname, '..');
 const RESULTS = path.join(__dirname, 'results');
 const CHILD = path.join(__dirname, 'lib', 'bench-child.js');
 const README = path.join(ROOT, 'README.md');
+const PERFORMANCE_DOC = path.join(ROOT, 'docs', 'performance.md');
 const log = (...a) => console.error(...a);
 /** An error in the command line: printed without a stack trace. */
 const usage = (msg) => Object.assign(new Error(msg), { usage: true });
@@ -351,8 +353,8 @@ function loadJson(file) {
   return { file, results: report.aggregate(JSON.parse(fs.readFileSync(file, 'utf8'))) };
 }
 
-/** The generated README block. */
-function readmeBlock(results, jsonFile) {
+/** The generated block of docs/performance.md: every workload, the call overhead, the notes. */
+function performanceBlock(results, jsonFile) {
   const day = results.machine.date.slice(0, 10);
   const rel = (f) => path.relative(ROOT, f).split(path.sep).join('/');
   const md = path.join(RESULTS, `bench-${day}.md`);
@@ -361,44 +363,57 @@ function readmeBlock(results, jsonFile) {
     `Measured on ${report.machineLine(results)} (${fmt(results.durationS)} s; load average ` +
       `${results.machine.loadavgStart.map((v) => v.toFixed(1)).join(' ')} at the start). ` +
       'Single thread; every implementation in its own process, interleaved workload by workload over ' +
-      `${results.options.rounds} rounds; ratios are paired within a round. This VM is shared: absolute figures move by tens of percent between runs (see the spreads), the paired ratios much less.`,
+      `${results.options.rounds} rounds; ratios are paired within a round. On a shared machine absolute figures move by tens of percent between runs (see the spreads), the paired ratios much less.`,
     '',
-    '![sigmax throughput vs size: native ISAs, pure TS, naive JS, stable JS, memcpy floor](bench/results/bench-chart.svg)',
+    '![sigmax throughput vs size: native ISAs, pure TS, naive JS, stable JS, memcpy floor](../bench/results/bench-chart.svg)',
     '',
     'Melem/s (median ±½ interquartile range over all samples of all rounds):',
     '',
     report.compactTable(results),
-    '',
-    'Targets of the performance issue that need no peers (single thread, this machine; `npm run bench:peers` covers ONNX Runtime and TensorFlow.js):',
-    '',
-    report.targetsTable(results),
     '',
     'Sync call overhead (ns per call, sigmoid on 1 and 16 float32 elements; benchmark.js adds a few ns per call to every row):',
     '',
     report.overheadTable(results),
     '',
     ...report.NOTES.slice(3).map((n) => `- ${n}`),
-    `- Every implementation per workload, with spreads and min–max: [${rel(md)}](${rel(md)}); raw samples: [${rel(jsonFile)}](${rel(jsonFile)}).`,
+    `- Every implementation per workload, with spreads and min–max: [${rel(md)}](../${rel(md)}); raw samples: [${rel(jsonFile)}](../${rel(jsonFile)}).`,
     '<!-- bench:end -->',
   ].join('\n');
 }
 
-function updateReadme(results, jsonFile) {
-  const text = fs.readFileSync(README, 'utf8');
-  const start = text.indexOf('<!-- bench:start');
-  const end = text.indexOf('<!-- bench:end -->');
-  if (start < 0 || end < start) throw new Error('README.md has no <!-- bench:start --> … <!-- bench:end --> block in its Performance section');
-  const next = text.slice(0, start) + readmeBlock(results, jsonFile) + text.slice(end + '<!-- bench:end -->'.length);
-  fs.writeFileSync(README, next);
+/** The generated table of README.md: a few workloads, the best native ISA against pure TS and naive JS. */
+function summaryBlock(results, jsonFile) {
+  const rel = path.relative(ROOT, jsonFile).split(path.sep).join('/');
+  return [
+    `<!-- bench:summary:start — generated by \`node bench/index.js --readme\` from ${rel}; edits here are overwritten -->`,
+    `${report.machineLine(results)}; single thread, Melem/s (median), higher is better:`,
+    '',
+    report.summaryTable(results),
+    '<!-- bench:summary:end -->',
+  ].join('\n');
+}
+
+/** Replaces the text between `start` (a marker prefix) and `end` in `file` with `block`. */
+function replaceBlock(file, start, end, block) {
+  const text = fs.readFileSync(file, 'utf8');
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${path.relative(ROOT, file)} has no ${start} … ${end} block`);
+  fs.writeFileSync(file, text.slice(0, from) + block + text.slice(to + end.length));
+}
+
+function updateDocs(results, jsonFile) {
+  replaceBlock(PERFORMANCE_DOC, '<!-- bench:start', '<!-- bench:end -->', performanceBlock(results, jsonFile));
+  replaceBlock(README, '<!-- bench:summary:start', '<!-- bench:summary:end -->', summaryBlock(results, jsonFile));
   fs.writeFileSync(path.join(RESULTS, 'bench-chart.svg'), chartSvg(results));
-  log(`README.md Performance block and bench/results/bench-chart.svg rewritten from ${path.relative(process.cwd(), jsonFile)}`);
+  log(`docs/performance.md and README.md tables and bench/results/bench-chart.svg rewritten from ${path.relative(process.cwd(), jsonFile)}`);
 }
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.readme !== null) {
     const { file, results } = loadJson(o.readme);
-    updateReadme(results, file);
+    updateDocs(results, file);
     return;
   }
   if (o.render) {

@@ -83,6 +83,24 @@ function compactTable(results) {
   return lines.join('\n');
 }
 
+/** README's table: a few workloads, the best native ISA, the pure-TS backend and naive JS. */
+function summaryTable(results) {
+  const best = bestNative(results);
+  const ids = ['sigmoid f32 1e5', 'sigmoid f64 1e5', 'softmax f32 1e3×1e3', 'softmax f32 64×32000', 'softmax f32 1×1e6',
+    'softmax f64 1e3×1e3', 'logSoftmax f32 1e3×1e3', 'softmaxBackward f32 1e3×1e4'];
+  const groups = [best, 'js', 'naive'].filter((g) => g && results.groups.includes(g));
+  const head = ['work', ...groups.map((g) => (g === best ? `native ${label(g)}` : label(g))), ...(best ? [`native × naive JS`] : [])];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  for (const id of ids) {
+    const w = results.workloads.find((x) => x.id === id);
+    if (!w) continue;
+    const row = [id, ...groups.map((g) => (w.stats[g] ? fmt(w.stats[g].melem.median) : '—'))];
+    if (best) row.push(times(w.stats[best]?.vsNaive));
+    lines.push(`| ${row.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
 /** One row per workload and implementation. */
 function detailedTable(results) {
   const head = ['work', 'implementation', 'Melem/s (median)', 'spread (±½IQR)', 'min–max', '× naive JS', '× stable JS', 'time ÷ memcpy', 'memcpy Melem/s (same process)'];
@@ -236,4 +254,4 @@ function markdown(results, { detailed = true } = {}) {
   return parts.join('\n');
 }
 
-module.exports = { aggregate, markdown, compactTable, detailedTable, overheadTable, targetsTable, targets, machineLine, label, NOTES };
+module.exports = { aggregate, markdown, compactTable, summaryTable, detailedTable, overheadTable, targetsTable, targets, machineLine, label, NOTES };
