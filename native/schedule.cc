@@ -153,9 +153,11 @@ bool Schedule::nextPhase() {
     case Phase::kMax: {
       double m = -std::numeric_limits<double>::infinity();
       for (const double v : results_) {
-        if (v != v) m = v;
-        else if (v > m) m = v;
-        if (m != m) break;
+        if (v != v) {
+          m = v;
+          break;
+        }
+        if (v > m) m = v;
       }
       max_ = m;
       // NaN, all −∞ or some +∞: the special-value rules, which need to know whether a NaN is there.
