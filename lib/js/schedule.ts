@@ -17,13 +17,11 @@ import {
   specialRow,
   sum,
 } from './kernels.js';
+import { nextTurn } from './yield.js';
 
 /** Elements per chunk: bounds each stall of the event loop and how long an abort waits. */
 export const CHUNK_ELEMENTS = 1 << 15;
 
-/** Resolves after the event loop's next turn. */
-const nextTurn: () => Promise<void> =
-  typeof setImmediate === 'function' ? () => new Promise((r) => setImmediate(r)) : () => new Promise((r) => setTimeout(r, 0));
 
 /** Runs chunk(i) for i = 0 … count − 1, each on its own turn; false if the signal aborted first. */
 async function inTurns(count: number, signal: AbortSignal | undefined, chunk: (i: number) => void): Promise<boolean> {
