@@ -45,7 +45,10 @@ function checkSignal(signal: unknown): AbortSignal | undefined {
 }
 
 function abortError(signal: AbortSignal): Error {
-  return new DOMException('sigmax: the operation was aborted', { name: 'AbortError', cause: signal.reason } as never);
+  // DOMException's options bag ({ name, cause }) is Node's: browsers take the name alone.
+  const error = new DOMException('sigmax: the operation was aborted', 'AbortError');
+  Object.defineProperty(error, 'cause', { value: signal.reason, writable: true, configurable: true });
+  return error;
 }
 
 export function makeAsyncApi({ scheduler, checksOverlap }: Implementation): AsyncApi {
