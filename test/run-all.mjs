@@ -15,13 +15,16 @@
 //     Linux; installs Debian's clang and libclang-rt-dev if missing); counts its differential checks;
 //   - neon: the kernel test cross-compiled for aarch64 and run under qemu-user (scripts/test-neon.sh,
 //     reduced options; Linux; installs g++-aarch64-linux-gnu and qemu-user-static if missing);
+//   - browser: `sigmax/js` bundled by esbuild and run in headless Chromium (test/browser/, its own
+//     vitest configuration; Linux; installs Debian's chromium if missing);
 //   - soak: a short soak (scripts/soak.mjs --calls 100000: mixed sync/async calls with RSS sampled,
 //     then 10 rounds of 200 concurrent async calls with random aborts).
 //
 // Environment:
-//   SIGMAX_TEST_PATHS=js,avx2   run only these paths (names: js, ISA names, kernels, fuzz, neon, soak)
+//   SIGMAX_TEST_PATHS=js,avx2   run only these paths (names: js, ISA names, kernels, fuzz, neon, browser,
+//                               soak)
 //   SIGMAX_ALLOW_JS_ONLY=1      do not fail when the native addon is unavailable
-// Arguments are passed on to vitest, e.g. `node test/run-all.mjs test/errors.test.ts`.
+// Arguments are passed on to vitest (but for the browser path), e.g. `node test/run-all.mjs test/errors.test.ts`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +63,7 @@ const linuxPaths = process.platform === 'linux' ? [
   { name: 'kernels', env: {}, command: ['bash', ['scripts/test-kernels.sh']] },
   { name: 'fuzz', env: {}, command: ['bash', ['scripts/fuzz-kernels.sh', '-max_total_time=60', '-seed=1']] },
   { name: 'neon', env: {}, command: ['bash', ['scripts/test-neon.sh']] },
+  { name: 'browser', env: {}, args: ['--config', 'test/browser/vitest.config.ts'] },
 ] : [];
 const soakPath = { name: 'soak', env: {}, command: [process.execPath, ['--expose-gc', 'scripts/soak.mjs', '--calls', '100000']] };
 let paths = [
@@ -93,7 +97,7 @@ for (const path of paths) {
   const started = Date.now();
   const run = spawnSync(
     process.execPath,
-    [vitestBin, 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...extraArgs],
+    [vitestBin, 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...(path.args ?? extraArgs)],
     { cwd: root, env: { ...baseEnv(), ...path.env }, stdio: 'inherit' },
   );
   const seconds = (Date.now() - started) / 1000;
