@@ -14,7 +14,7 @@ import * as sx from 'sigmax';
 import * as sxjs from 'sigmax/js';
 import { main } from '../dist/cjs/cli/main.js';
 import { npyHeader, parseNpyHeader } from '../dist/cjs/cli/npy.js';
-import { mulberry32, normal } from './util.js';
+import { EMULATED, mulberry32, normal } from './util.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(root, 'bin', 'sigmax.js');
@@ -698,7 +698,7 @@ describe.concurrent('as a process: stdin/stdout, exit status, signals (spawns no
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const closed = new Promise<[number | null, NodeJS.Signals | null]>((res) => child.on('close', (c, s) => res([c, s])));
     child.stdin.write(npy32.subarray(0, 500)); // the header and part of the data; stdin stays open
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + (EMULATED ? 300_000 : 20_000); // emulated Nodes start slowly, many at once here
     while (readdirSync(dir).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(readdirSync(dir)[0]).toMatch(/^\.o\.npy\.sigmax-\d+-\w+\.tmp$/);
     child.kill('SIGINT');

@@ -37,13 +37,15 @@ import {
   normal,
   type Precision,
   PRECISIONS,
+  EMULATED,
   expectOk,
 } from './util.js';
 
 const native = sx as unknown as Api; // whatever backend `sigmax` chose
 const pure = sxjs as unknown as Api; // always the pure-TS implementation
 
-const FC = { numRuns: 150, ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}) };
+// Under emulation 50 runs a property instead of 150.
+const FC = { numRuns: EMULATED ? 50 : 150, ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}) };
 
 const precisionArb = fc.constantFrom<Precision>('f32', 'f64');
 const temperatureArb = fc.oneof(

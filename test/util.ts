@@ -8,6 +8,13 @@ export type { FloatArray };
 export type Precision = 'f32' | 'f64';
 export const PRECISIONS: Precision[] = ['f32', 'f64'];
 
+/**
+ * Set by scripts/test-arm64.sh, which runs the suite in an arm64 Node under qemu-user (roughly 10×
+ * slower than native): the few tests that read it take fewer samples or smaller inputs there, or
+ * allow longer for what they time; each says what it changes.
+ */
+export const EMULATED = process.env.SIGMAX_TEST_EMULATED === '1';
+
 export function ctorOf(p: Precision): Float32ArrayConstructor | Float64ArrayConstructor {
   return p === 'f32' ? Float32Array : Float64Array;
 }
