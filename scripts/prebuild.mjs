@@ -46,6 +46,7 @@ try {
   const env = { ...process.env };
   // npm puts its bundled node-gyp on PATH for scripts; outside npm, point prebuildify at it.
   if (!env.PREBUILD_NODE_GYP && env.npm_config_node_gyp) env.PREBUILD_NODE_GYP = env.npm_config_node_gyp;
+  env.JOBS ??= 'max'; // node-gyp: one make job per core
   if (toolchain) {
     for (const [v, tool] of [['CC', 'gcc'], ['CXX', 'g++'], ['LINK', 'g++'], ['AR', 'ar']]) env[v] = `${toolchain.prefix}${tool}`;
     env.PREBUILD_STRIP_BIN = `${toolchain.prefix}strip`;

@@ -17,13 +17,18 @@
 //     reduced options; Linux; installs g++-aarch64-linux-gnu and qemu-user-static if missing);
 //   - browser: `sigmax/js` bundled by esbuild and run in headless Chromium (test/browser/, its own
 //     vitest configuration; Linux; installs Debian's chromium if missing);
+//   - arm64: on Linux x64, the vitest paths neon, scalar and js again, in Node's linux-arm64 binary under
+//     qemu-user against the cross-compiled prebuilds/linux-arm64 (scripts/test-arm64.sh, which runs
+//     this runner with SIGMAX_TEST_NODE; installs what it needs);
 //   - soak: a short soak (scripts/soak.mjs --calls 100000: mixed sync/async calls with RSS sampled,
 //     then 10 rounds of 200 concurrent async calls with random aborts).
 //
 // Environment:
 //   SIGMAX_TEST_PATHS=js,avx2   run only these paths (names: js, ISA names, kernels, fuzz, neon, browser,
-//                               soak)
+//                               arm64, soak)
 //   SIGMAX_ALLOW_JS_ONLY=1      do not fail when the native addon is unavailable
+//   SIGMAX_TEST_NODE=PATH       the Node binary that probes the backend and runs vitest (default: this
+//                               one); with another Node only the vitest paths run
 // Arguments are passed on to vitest (but for the browser path), e.g. `node test/run-all.mjs test/errors.test.ts`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -33,6 +38,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const vitestBin = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const node = process.env.SIGMAX_TEST_NODE || process.execPath;
 
 /** The caller's environment without the sigmax overrides. */
 function baseEnv() {
@@ -44,7 +50,7 @@ function baseEnv() {
 
 // 1. What does this machine offer? Ask a fresh process with no overrides.
 const probe = spawnSync(
-  process.execPath,
+  node,
   ['-e', "process.stdout.write(JSON.stringify(require('sigmax').backend))"],
   { cwd: root, env: baseEnv(), encoding: 'utf8' },
 );
@@ -59,18 +65,21 @@ const isas = Array.isArray(backend.isas) ? backend.isas : [];
 console.log(`run-all: default backend ${JSON.stringify(backend)}`);
 
 // 2. The paths to run.
-const linuxPaths = process.platform === 'linux' ? [
+// In another Node (SIGMAX_TEST_NODE) only the vitest paths: the others run this host's own tools.
+const otherNode = node !== process.execPath;
+const linuxPaths = process.platform === 'linux' && !otherNode ? [
   { name: 'kernels', env: {}, command: ['bash', ['scripts/test-kernels.sh']] },
   { name: 'fuzz', env: {}, command: ['bash', ['scripts/fuzz-kernels.sh', '-max_total_time=60', '-seed=1']] },
   { name: 'neon', env: {}, command: ['bash', ['scripts/test-neon.sh']] },
   { name: 'browser', env: {}, args: ['--config', 'test/browser/vitest.config.ts'] },
+  ...(process.arch === 'x64' ? [{ name: 'arm64', env: {}, command: ['bash', ['scripts/test-arm64.sh']] }] : []),
 ] : [];
 const soakPath = { name: 'soak', env: {}, command: [process.execPath, ['--expose-gc', 'scripts/soak.mjs', '--calls', '100000']] };
 let paths = [
   ...isas.map((isa) => ({ name: isa, env: { SIGMAX_ISA: isa } })),
   { name: 'js', env: { SIGMAX_BACKEND: 'js' } },
   ...linuxPaths,
-  soakPath,
+  ...(otherNode ? [] : [soakPath]),
 ];
 const only = (process.env.SIGMAX_TEST_PATHS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 if (only.length > 0) {
@@ -96,7 +105,7 @@ for (const path of paths) {
   console.log(`\n===== path ${path.name} (${Object.entries(path.env).map(([k, v]) => `${k}=${v}`).join(' ')}) =====`);
   const started = Date.now();
   const run = spawnSync(
-    process.execPath,
+    node,
     [vitestBin, 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...(path.args ?? extraArgs)],
     { cwd: root, env: { ...baseEnv(), ...path.env }, stdio: 'inherit' },
   );
