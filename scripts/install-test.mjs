@@ -10,6 +10,12 @@
 //      b1. `npm install` (compilers on PATH)               → native, compiled at install (build/Release)
 //      b2. `npm install`, no build tools on PATH           → installs with a warning; js fallback
 //      b3. `npm install --ignore-scripts`, no build tools  → js fallback
+//   C. on a Linux x64 host, the tarball A also ships prebuilds/linux-arm64/ (cross-compiled by
+//      `npm run prebuild -- --arch arm64` first if missing or older than native/, and then removed
+//      again at the end, as A's):
+//      c1. `npm install --ignore-scripts`, no build tools; then everything below run by Node's
+//          linux-arm64 binary under qemu-user (scripts/lib/arm64.sh installs and unpacks what it
+//          needs)                                          → native (neon), from the prebuilt binary
 // "No build tools" = PATH holds only symlinks to node and sh (no python3, make, g++, cc). Every
 // install also runs a small `sigmax softmax` job and `require`/`import` of the package.
 // The tarball's file list is checked too: what users need, nothing else.
@@ -24,7 +30,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
 const tmp = mkdtempSync(join(tmpdir(), 'sigmax-install-'));
 const tuple = `${process.platform}-${process.arch}`;
-let createdPrebuild;
+const withArm64 = tuple === 'linux-x64';
+const createdPrebuilds = [];
 
 // npm itself, run by node directly (so a PATH without npm still works).
 const npmCli = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath)
@@ -72,14 +79,19 @@ function writeSmallNpy(path) {
   writeFileSync(path, Buffer.concat([head, Buffer.from(new Float32Array([1, 2, 3, 0, 0, 0]).buffer)]));
 }
 
-/** Installs `tarball` into a new empty project; checks the backend; returns a note for the report. */
-function installCase(name, tarball, { ignoreScripts, bare, expect }) {
+/**
+ * Installs `tarball` into a new empty project; checks the backend; returns a note for the report.
+ * `node`: the command that runs Node for everything after the install (default: this Node).
+ */
+function installCase(name, tarball, { ignoreScripts, bare, expect, node = [process.execPath] }) {
   const app = join(tmp, name);
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: `sigmax-install-${name}`, version: '0.0.0', private: true }));
   const env = bare ? bareEnv : baseEnv;
   const args = [npmCli, 'install', '--no-audit', '--no-fund', '--foreground-scripts', ...(ignoreScripts ? ['--ignore-scripts'] : []), tarball];
-  const what = `${ignoreScripts ? 'npm install --ignore-scripts' : 'npm install'}${bare ? ', no build tools on PATH' : ''}`;
+  const what = `${ignoreScripts ? 'npm install --ignore-scripts' : 'npm install'}${bare ? ', no build tools on PATH' : ''}` +
+    `${node.length > 1 ? `, then run by ${node.map((p) => p.split('/').pop()).join(' ')}` : ''}`;
+  const runNode = (args) => run(node[0], [...node.slice(1), ...args], app, env);
   return check(`${name}: ${what} → expect ${expect}`, () => {
     const r = run(process.execPath, args, app, env);
     writeFileSync(join(tmp, `${name}.install.log`), r.output);
@@ -89,41 +101,59 @@ function installCase(name, tarball, { ignoreScripts, bare, expect }) {
     const warned = /the native addon could not be built/.test(r.output);
     // The installed bin, run with the same restricted PATH.
     const binPath = join(app, 'node_modules', '.bin', 'sigmax');
-    const info = run(process.execPath, [binPath, 'info', '--json'], app, env);
+    const info = runNode([binPath, 'info', '--json']);
     if (info.status !== 0) throw new Error(`sigmax info exited with ${info.status}\n${tail(info.output)}`);
     const i = JSON.parse(info.stdout);
-    const got = i.backend === 'native' ? `native from ${i.addonSource}` : 'js';
+    const got = i.backend === 'native' ? `native${node.length > 1 ? ` (${i.isa})` : ''} from ${i.addonSource}` : 'js';
     if (got !== expect) throw new Error(`backend: ${got} (expected ${expect}); info: ${info.stdout.trim()}`);
-    if (expect === 'native from prebuilt binary' && compiled) throw new Error('the addon was compiled although the prebuilt binary should have served');
+    if (expect.endsWith('from prebuilt binary') && compiled) throw new Error('the addon was compiled although the prebuilt binary should have served');
     if (expect === 'js' && !ignoreScripts && !warned) throw new Error('the install did not warn that the addon could not be built');
     // A CLI job and the library through require and import.
     writeSmallNpy(join(app, 'in.npy'));
-    const job = run(process.execPath, [binPath, 'softmax', 'in.npy', '-o', 'out.npy'], app, env);
+    const job = runNode([binPath, 'softmax', 'in.npy', '-o', 'out.npy']);
     if (job.status !== 0 || !existsSync(join(app, 'out.npy'))) throw new Error(`sigmax softmax failed (${job.status})\n${tail(job.output)}`);
-    const lib = run(process.execPath, ['-e', "const s = require('sigmax'); const y = s.softmax(new Float32Array([1, 2, 3])); if (Math.abs(y[2] - 0.6652409) > 1e-6) throw new Error(String(y)); console.log(s.backend.kind)"], app, env);
-    const esm = run(process.execPath, ['--input-type=module', '-e', "import { backend, sigmoid } from 'sigmax'; if (sigmoid(new Float64Array([0]))[0] !== 0.5) throw new Error('sigmoid'); console.log(backend.kind)"], app, env);
+    const lib = runNode(['-e', "const s = require('sigmax'); const y = s.softmax(new Float32Array([1, 2, 3])); if (Math.abs(y[2] - 0.6652409) > 1e-6) throw new Error(String(y)); console.log(s.backend.kind)"]);
+    const esm = runNode(['--input-type=module', '-e', "import { backend, sigmoid } from 'sigmax'; if (sigmoid(new Float64Array([0]))[0] !== 0.5) throw new Error('sigmoid'); console.log(backend.kind)"]);
     if (lib.status !== 0 || esm.status !== 0) throw new Error(`require/import failed\n${tail(lib.output + esm.output)}`);
-    return `backend ${i.backend}${i.isa !== 'js' ? ` (${i.isa})` : ''}, addon ${i.addon ? i.addon.replace(app, '.') : 'none'}; ` +
+    return `${node.length > 1 ? `node ${i.node} ${i.platform}: ` : ''}backend ${i.backend}${i.isa !== 'js' ? ` (${i.isa})` : ''}, addon ${i.addon ? i.addon.replace(app, '.') : 'none'}; ` +
       `compiled at install: ${compiled ? 'yes' : 'no'}${warned ? '; install warned: the native addon could not be built' : ''}; ` +
       `CLI: ${job.output.trim().split('\n').pop()}`;
+  });
+}
+
+/** Builds prebuilds/<t> (`npm run prebuild`, with `args`) when it is missing or older than native/. */
+function ensurePrebuild(t, args) {
+  const dir = join(root, 'prebuilds', t);
+  const prebuilt = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.node')) : [];
+  const stale = prebuilt.length === 0 || Math.max(...prebuilt.map((f) => statSync(join(dir, f)).mtimeMs)) < newestMtime(join(root, 'native'));
+  if (!stale) return;
+  // Built here for the tarball only: removed again at the end, so that a dev tree whose build/ is
+  // being rebuilt never falls back to this binary (node-gyp-build tries prebuilds/ after build/).
+  if (prebuilt.length === 0) createdPrebuilds.push(dir);
+  check(`${['npm run prebuild', ...args].join(' ')} (prebuilds/${t} ${prebuilt.length ? 'older than native/' : 'missing'})`, () => {
+    const r = run(process.execPath, [npmCli, 'run', 'prebuild', ...args], root, { ...process.env });
+    if (r.status !== 0) throw new Error(`exit ${r.status}\n${tail(r.output)}`);
+    return r.output.trim().split('\n').filter((l) => l.startsWith('prebuild:')).join('\n');
   });
 }
 
 function main() {
   console.log(`install-test: node ${process.version}, npm ${run(process.execPath, [npmCli, '--version'], root).stdout.trim()}, ${tuple}, temp dir ${tmp}`);
 
-  // The prebuilt binary must exist and be newer than the native sources.
-  const prebuildDir = join(root, 'prebuilds', tuple);
-  const prebuilt = existsSync(prebuildDir) ? readdirSync(prebuildDir).filter((f) => f.endsWith('.node')) : [];
-  const stale = prebuilt.length === 0 || Math.max(...prebuilt.map((f) => statSync(join(prebuildDir, f)).mtimeMs)) < newestMtime(join(root, 'native'));
-  if (stale) {
-    // Built here for the tarball only: removed again at the end, so that a dev tree whose build/ is
-    // being rebuilt never falls back to this binary (node-gyp-build tries prebuilds/ after build/).
-    if (prebuilt.length === 0) createdPrebuild = prebuildDir;
-    check(`npm run prebuild (prebuilds/${tuple} ${prebuilt.length ? 'older than native/' : 'missing'})`, () => {
-      const r = run(process.execPath, [npmCli, 'run', 'prebuild'], root, { ...process.env });
+  // The prebuilt binaries must exist and be newer than the native sources.
+  const prebuildsFor = withArm64 ? [[tuple, []], ['linux-arm64', ['--', '--arch', 'arm64']]] : [[tuple, []]];
+  for (const [t, args] of prebuildsFor) ensurePrebuild(t, args);
+  // The arm64 Node under qemu (scripts/lib/arm64.sh: the tools and the binary, installed once).
+  let arm64Node;
+  if (withArm64) {
+    check('Node\'s linux-arm64 binary, and qemu-user to run it', () => {
+      const r = run('bash', ['-c', '. scripts/lib/arm64.sh && arm64_tools && command -v qemu-aarch64-static && arm64_node'], root, { ...process.env });
       if (r.status !== 0) throw new Error(`exit ${r.status}\n${tail(r.output)}`);
-      return r.output.trim().split('\n').filter((l) => l.startsWith('prebuild:')).join('\n');
+      const [qemu, node] = r.stdout.trim().split('\n').slice(-2);
+      arm64Node = [qemu, '-L', '/usr/aarch64-linux-gnu', node];
+      const v = run(arm64Node[0], [...arm64Node.slice(1), '-p', 'process.version + " " + process.arch'], root);
+      if (v.status !== 0) throw new Error(v.output);
+      return v.stdout.trim();
     });
   }
 
@@ -139,7 +169,9 @@ function main() {
     const files = json[0].files.map((f) => f.path);
     const need = ['package.json', 'README.md', 'LICENSE', 'bin/sigmax.js', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.mjs', 'dist/cjs/cli/main.js', 'binding.gyp', 'scripts/install.js', 'native/binding.cc'];
     const missing = need.filter((f) => !files.includes(f));
-    if (!files.some((f) => f.startsWith(`prebuilds/${tuple}/`) && f.endsWith('.node'))) missing.push(`prebuilds/${tuple}/*.node`);
+    for (const [t] of prebuildsFor) {
+      if (!files.some((f) => f.startsWith(`prebuilds/${t}/`) && f.endsWith('.node'))) missing.push(`prebuilds/${t}/*.node`);
+    }
     const unwanted = files.filter((f) => /^(test|bench|lib|build|node_modules|\.ci)\/|^native\/test\/|\.map$|^scripts\/(?!install\.js$)|^tsconfig|^vitest/.test(f));
     if (missing.length || unwanted.length) throw new Error(`missing: ${missing.join(', ') || 'none'}; should not ship: ${unwanted.join(', ') || 'none'}`);
     return `${json[0].filename}: ${files.length} files, ${(json[0].size / 1024).toFixed(0)} kB packed (prebuilt: ${files.filter((f) => f.startsWith('prebuilds/')).join(', ')})`;
@@ -161,6 +193,7 @@ function main() {
   if (tarA) {
     installCase('a1', tarA, { ignoreScripts: false, bare: false, expect: 'native from prebuilt binary' });
     installCase('a2', tarA, { ignoreScripts: true, bare: true, expect: 'native from prebuilt binary' });
+    if (arm64Node) installCase('c1', tarA, { ignoreScripts: true, bare: true, expect: 'native (neon) from prebuilt binary', node: arm64Node });
   }
   if (tarB) {
     installCase('b1', tarB, { ignoreScripts: false, bare: false, expect: 'native from local build' });
@@ -173,13 +206,11 @@ try {
   main();
 } finally {
   if (!keep) rmSync(tmp, { recursive: true, force: true });
-  if (createdPrebuild) {
-    rmSync(createdPrebuild, { recursive: true, force: true });
-    try {
-      if (readdirSync(dirname(createdPrebuild)).length === 0) rmSync(dirname(createdPrebuild), { recursive: true });
-    } catch {
-      // already gone
-    }
+  for (const dir of createdPrebuilds) rmSync(dir, { recursive: true, force: true });
+  try {
+    if (createdPrebuilds.length > 0 && readdirSync(join(root, 'prebuilds')).length === 0) rmSync(join(root, 'prebuilds'), { recursive: true });
+  } catch {
+    // already gone
   }
 }
 finish();
