@@ -247,7 +247,10 @@ describe('AbortSignal', () => {
   });
 
   it('aborting mid-way stops at the next chunk boundary and rejects; the process stays healthy', async () => {
-    const n = EMULATED ? 6_000_000 : 30_000_000; // under emulation, still seconds of work
+    // Natively 6·10^7 elements: a complete run takes tens of milliseconds on 2 threads, above what a
+    // loaded host adds to the aborted call (the abort's event-loop turn, a thread's wake-up): with 3·10^7
+    // a complete sigmoid ran in 14 ms and a busy host delivered the abort after 27 ms.
+    const n = EMULATED ? 6_000_000 : 60_000_000; // under emulation, still seconds of work
     const x = new Float32Array(n).fill(0.5);
     const out = new Float32Array(n);
     for (const run of [
