@@ -302,10 +302,11 @@ describe('async twins in Chromium', () => {
       const what = `${r.name}: sync ${ms(r.sync)} ms; async ${ms(r.async)} ms; with the ticker ${ms(r.asyncTicking)} ms, ` +
         `turns ${r.turns.join(' ')}, gaps ${ms(r.maxGapMs)} ms`;
       expect(best(r.async) / best(r.sync), what).toBeLessThanOrEqual(1.5);
-      // A call that blocked would give the ticker no turn: it gets one per chunk of 2^15 elements and
-      // pass. Its longest wait is a chunk, or a slice the OS gave another process (4 ms at HZ=250).
+      // A call that blocked would give the ticker no turn, or one wait as long as itself: it gets one
+      // per chunk of 2^15 elements and pass, and waits for a chunk, or for the slices the OS gives other
+      // processes on a busy machine (4 ms each at HZ=250; seen: a median of 5.9 ms in 24 ms calls).
       expect(median(r.turns), what).toBeGreaterThanOrEqual(16);
-      expect(median(r.maxGapMs), what).toBeLessThan(Math.max(median(r.sync) / 2, 5));
+      expect(median(r.maxGapMs), what).toBeLessThan(median(r.asyncTicking) / 2);
     }
   });
 });
