@@ -625,6 +625,16 @@ describe.skipIf(addon === null)('native addon ≡ pure-TS kernels', () => {
       expectOk(softmaxViolation(native.softmax(x, o), pure.softmax(x, o), 40, 'f32', 2));
       expectOk(logViolation(native.logSoftmax(x, o), pure.logSoftmax(x, o), 'f32', 2));
     }
+    // Close logits and a temperature just below float32's normal range: z = (x − m)/t up to −3.3e38,
+    // large but finite in float32 (logSoftmax writes it).
+    const close = Float32Array.of(1, 0, 0.5, 0.25, 1, 0.999);
+    for (const t of [1e-38, 3e-39]) {
+      const o = { temperature: t };
+      expectOk(softmaxViolation(native.softmax(close, o), pure.softmax(close, o), close.length, 'f32', 2));
+      const got = native.logSoftmax(close, o);
+      expectOk(logViolation(got, pure.logSoftmax(close, o), 'f32', 2));
+      expect(Number.isFinite(got[1]), `logSoftmax(…, t=${t})[1] = ${got[1]}`).toBe(true);
+    }
   });
 
   it('backward functions and the Jacobian: within twice their bounds (fast-check)', () => {
