@@ -22,7 +22,7 @@
   'targets': [
     {
       'target_name': 'sigmax',
-      'sources': ['native/binding.cc', 'native/async_call.cc', 'native/schedule.cc', 'native/dispatch.cc', 'native/thread_pool.cc',
+      'sources': ['native/binding.cc', 'native/logits_binding.cc', 'native/async_call.cc', 'native/schedule.cc', 'native/dispatch.cc', 'native/thread_pool.cc',
                   'native/kernels_scalar.cc'],
       'conditions': [
         ['target_arch=="x64"', { 'dependencies': ['sigmax_sse2', 'sigmax_avx2', 'sigmax_avx512'] }],

@@ -1,6 +1,11 @@
 // The public synchronous API, built over one set of kernels: validate, allocate if needed, compute.
-import type { FloatArray, Implementation, RowOptions, TemperatureOptions } from './types.js';
-import { binaryArgs, elementwiseArgs, jacobianArgs, rowArgs, rowBinaryArgs } from './validate.js';
+import type {
+  ArgmaxOptions, CrossEntropyOptions, FloatArray, Implementation, RowOptions, SampleOptions, TemperatureOptions, TopKOptions,
+  TopKResult,
+} from './types.js';
+import {
+  argmaxArgs, binaryArgs, crossEntropyArgs, elementwiseArgs, jacobianArgs, rowArgs, rowBinaryArgs, sampleArgs, topKArgs,
+} from './validate.js';
 
 export interface Api {
   /** y = 1 / (1 + e^-x), element-wise. */
@@ -21,6 +26,14 @@ export interface Api {
   logSoftmaxBackward<T extends FloatArray>(y: T, dy: T, options?: RowOptions<T>): T;
   /** The k×k Jacobian J_ij = y_i(δ_ij − y_j) of one softmax output row y (row-major). */
   softmaxJacobian<T extends FloatArray>(y: T, options?: { out?: T }): T;
+  /** Per row: the index of the largest element (ties: the lowest index; a NaN: the first NaN). */
+  argmax(x: FloatArray, options?: ArgmaxOptions): Int32Array;
+  /** Per row: the k largest entries, best first, with softmax(x/t), logSoftmax(x/t) or x at them. */
+  topK<T extends FloatArray>(x: T, k: number, options?: TopKOptions<T>): TopKResult<T>;
+  /** Per row: −log softmax(x/t)[target], without forming the softmax row. */
+  crossEntropy<T extends FloatArray>(x: T, target: Int32Array | Uint32Array, options?: CrossEntropyOptions<T>): T;
+  /** Per row: an index drawn from softmax(x/t) after the topK, topP and minP filters (−1 for a row that is not finite). */
+  sample(x: FloatArray, options?: SampleOptions): Int32Array;
 }
 
 export function makeApi({ kernels: k, checksOverlap }: Implementation): Api {
@@ -70,6 +83,26 @@ export function makeApi({ kernels: k, checksOverlap }: Implementation): Api {
       const a = jacobianArgs(y, options, overlap);
       if (a.x.length > 0) k.softmaxJacobian(a.x, a.out);
       return a.out as typeof y;
+    },
+    argmax(x, options) {
+      const a = argmaxArgs(x, options);
+      if (a.x.length > 0) k.argmax(a.x, a.out, a.cols);
+      return a.out;
+    },
+    topK(x, kk, options) {
+      const a = topKArgs(x, kk, options);
+      if (a.x.length > 0) k.topK(a.x, a.indices, a.values, a.cols, a.k, a.temperature, a.valuesKind);
+      return { indices: a.indices, values: a.values as typeof x };
+    },
+    crossEntropy(x, target, options) {
+      const a = crossEntropyArgs(x, target, options);
+      if (a.x.length > 0) k.crossEntropy(a.x, a.target, a.out, a.cols, a.temperature, a.ignoreIndex);
+      return a.out as typeof x;
+    },
+    sample(x, options) {
+      const a = sampleArgs(x, options);
+      if (a.x.length > 0) k.sample(a.x, a.u, a.out, a.cols, a.temperature, a.topK, a.topP, a.minP);
+      return a.out;
     },
   };
 }

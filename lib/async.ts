@@ -1,8 +1,14 @@
 // The …Async twins of the API: the validation of the sync functions, then the whole call handed to the
 // backend's scheduler, which owns splitting, chunking and abort (native: lib/native.ts, one addon call
 // run on its pool threads; pure TS: lib/js/schedule.ts, chunks between turns of the event loop).
-import type { FloatArray, Implementation, KernelName, Kernels, RowOptions, TemperatureOptions } from './types.js';
-import { binaryArgs, checkOptions, elementwiseArgs, jacobianArgs, rowArgs, rowBinaryArgs } from './validate.js';
+import type {
+  ArgmaxOptions, CrossEntropyOptions, FloatArray, Implementation, KernelName, Kernels, RowOptions, SampleOptions, TemperatureOptions,
+  TopKOptions, TopKResult,
+} from './types.js';
+import {
+  argmaxArgs, binaryArgs, checkOptions, crossEntropyArgs, elementwiseArgs, jacobianArgs, rowArgs, rowBinaryArgs, sampleArgs,
+  topKArgs,
+} from './validate.js';
 
 export interface AsyncOptions {
   /** Aborting rejects the promise with an AbortError at the next chunk boundary. */
@@ -21,6 +27,11 @@ export interface AsyncApi {
   softmaxBackwardAsync<T extends FloatArray>(y: T, dy: T, options?: RowOptions<T> & AsyncOptions): Promise<T>;
   logSoftmaxBackwardAsync<T extends FloatArray>(y: T, dy: T, options?: RowOptions<T> & AsyncOptions): Promise<T>;
   softmaxJacobianAsync<T extends FloatArray>(y: T, options?: { out?: T } & AsyncOptions): Promise<T>;
+  argmaxAsync(x: FloatArray, options?: ArgmaxOptions & AsyncOptions): Promise<Int32Array>;
+  topKAsync<T extends FloatArray>(x: T, k: number, options?: TopKOptions<T> & AsyncOptions): Promise<TopKResult<T>>;
+  crossEntropyAsync<T extends FloatArray>(x: T, target: Int32Array | Uint32Array, options?: CrossEntropyOptions<T> & AsyncOptions): Promise<T>;
+  /** The draws are taken on the calling thread, before the promise is returned. */
+  sampleAsync(x: FloatArray, options?: SampleOptions & AsyncOptions): Promise<Int32Array>;
   /** Sets the default thread count of the async functions (a positive integer). */
   setThreads(threads: number): void;
   /** The default thread count of the async functions. */
@@ -102,6 +113,25 @@ export function makeAsyncApi({ scheduler, checksOverlap }: Implementation): Asyn
     async softmaxJacobianAsync(y, options) {
       const a = jacobianArgs(y, options, overlap);
       return run('softmaxJacobian', [a.x, a.out], a.out, options);
+    },
+    async argmaxAsync(x, options) {
+      const a = argmaxArgs(x, options);
+      await run('argmax', [a.x, a.out, a.cols], a.x, options);
+      return a.out;
+    },
+    async topKAsync(x, k, options) {
+      const a = topKArgs(x, k, options);
+      await run('topK', [a.x, a.indices, a.values, a.cols, a.k, a.temperature, a.valuesKind], a.values, options);
+      return { indices: a.indices, values: a.values as typeof x };
+    },
+    async crossEntropyAsync(x, target, options) {
+      const a = crossEntropyArgs(x, target, options);
+      return run('crossEntropy', [a.x, a.target, a.out, a.cols, a.temperature, a.ignoreIndex], a.out, options);
+    },
+    async sampleAsync(x, options) {
+      const a = sampleArgs(x, options);
+      await run('sample', [a.x, a.u, a.out, a.cols, a.temperature, a.topK, a.topP, a.minP], a.x, options);
+      return a.out;
     },
     setThreads(threads) {
       defaultThreads = checkThreads(threads);

@@ -8,7 +8,10 @@ import type { Backend, Implementation } from './types.js';
 
 export type { Api } from './api.js';
 export type { AsyncApi, AsyncOptions } from './async.js';
-export type { Backend, FloatArray, IsaName, RowOptions, TemperatureOptions } from './types.js';
+export type {
+  ArgmaxOptions, Backend, CrossEntropyOptions, FloatArray, IsaName, RowOptions, SampleOptions, TemperatureOptions, TopKOptions,
+  TopKResult, TopKValues,
+} from './types.js';
 
 const ISA_NAMES = ['scalar', 'sse2', 'avx2', 'avx512', 'neon'];
 
@@ -42,8 +45,9 @@ const chosen = chooseBackend();
 export const backend: Backend = Object.freeze({ ...chosen.backend, isas: Object.freeze([...chosen.backend.isas]) as Backend['isas'] });
 
 export const { sigmoid, sigmoidDerivative, sigmoidBackward, softmax, logSoftmax, logSumExp, softmaxBackward,
-  logSoftmaxBackward, softmaxJacobian } = makeApi(chosen);
+  logSoftmaxBackward, softmaxJacobian, argmax, topK, crossEntropy, sample } = makeApi(chosen);
 
 export const { sigmoidAsync, sigmoidDerivativeAsync, sigmoidBackwardAsync, softmaxAsync, logSoftmaxAsync,
-  logSumExpAsync, softmaxBackwardAsync, logSoftmaxBackwardAsync, softmaxJacobianAsync, setThreads,
+  logSumExpAsync, softmaxBackwardAsync, logSoftmaxBackwardAsync, softmaxJacobianAsync, argmaxAsync, topKAsync,
+  crossEntropyAsync, sampleAsync, setThreads,
   getThreads } = makeAsyncApi(chosen);

@@ -29,7 +29,7 @@ export interface Backend {
  * The kernels behind the public API, one set per backend: plain functions over validated arguments
  * (matching types and lengths, `cols` dividing `x.length`, no partial overlap, nothing empty).
  */
-export interface Kernels {
+export interface Kernels extends LogitsKernels {
   sigmoid(x: FloatArray, out: FloatArray): void;
   sigmoidDerivative(x: FloatArray, out: FloatArray): void;
   sigmoidBackward(y: FloatArray, dy: FloatArray, out: FloatArray): void;
@@ -64,4 +64,67 @@ export interface Implementation {
    * themselves, with the message lib/validate.ts would give, before writing anything.
    */
   checksOverlap: boolean;
+}
+
+/** What `topK` reports at the chosen indices: softmax(x/t), logSoftmax(x/t), or x itself. */
+export type TopKValues = 'probs' | 'logprobs' | 'logits';
+
+export interface ArgmaxOptions {
+  /** Row length; `x.length` must be a multiple of it. Default: `x.length` (one row). */
+  cols?: number;
+  /** Where to write the result: one index per row. */
+  out?: Int32Array;
+}
+
+export interface TopKResult<T extends FloatArray> {
+  /** rows·k indices, each row's best first. */
+  indices: Int32Array;
+  /** rows·k values at those indices (see `TopKOptions.values`). */
+  values: T;
+}
+
+export interface TopKOptions<T extends FloatArray> {
+  cols?: number;
+  /** Divide every logit by this finite, positive number for 'probs' and 'logprobs'. Default 1. */
+  temperature?: number;
+  /** Default 'probs': softmax(x/t) over the whole row, at the chosen indices. */
+  values?: TopKValues;
+  /** Where to write the result; both arrays required, of length rows·k. */
+  out?: TopKResult<T>;
+}
+
+export interface CrossEntropyOptions<T extends FloatArray> {
+  cols?: number;
+  temperature?: number;
+  /** A row whose target equals this gives 0 and is exempt from the range check. */
+  ignoreIndex?: number;
+  /** One value per row. */
+  out?: T;
+}
+
+export interface SampleOptions {
+  cols?: number;
+  temperature?: number;
+  /** Keep only the topK most probable indices (0: off; more than cols means cols). Default 0. */
+  topK?: number;
+  /** Keep the shortest most-probable prefix holding this share of the probability, in (0, 1]. Default 1. */
+  topP?: number;
+  /** Drop the indices less probable than minP times the most probable one, in [0, 1]. Default 0. */
+  minP?: number;
+  /** Uniform draws in [0, 1), one per row, taken in row order before any computation. Default Math.random. */
+  random?: () => number;
+  /** One index per row. */
+  out?: Int32Array;
+}
+
+/** The logits toolkit's kernels, over validated arguments (nothing empty; per-row arrays fit). */
+export interface LogitsKernels {
+  /** out[r]: the index of row r's largest element (ties: lowest; a NaN: the first NaN). */
+  argmax(x: FloatArray, out: Int32Array, cols: number): void;
+  /** values: 0 probs, 1 logprobs, 2 logits. indices and values: k per row. */
+  topK(x: FloatArray, indices: Int32Array, values: FloatArray, cols: number, k: number, temperature: number, valuesKind: number): void;
+  /** ignoreIndex: NaN when none. */
+  crossEntropy(x: FloatArray, target: Int32Array | Uint32Array, out: FloatArray, cols: number, temperature: number, ignoreIndex: number): void;
+  /** u: one draw per row; topK 0 off (≤ cols), topP 1 off, minP 0 off. */
+  sample(x: FloatArray, u: Float64Array, out: Int32Array, cols: number, temperature: number, topK: number, topP: number, minP: number): void;
 }

@@ -182,3 +182,183 @@ export function jacobianArgs(y: unknown, options: unknown, checkOverlap: boolean
   const k = ya.length;
   return { x: ya, out: resolveOut(o.out, k * k, 'y.length squared', checkOverlap, false, 'y', ya) };
 }
+
+// ---- The logits toolkit: argmax, topK, crossEntropy, sample ----
+
+type IndexArray = Int32Array | Uint32Array;
+
+function checkIntArray(name: string, v: unknown, allowUint: boolean): IndexArray {
+  const tag = typeof v === 'object' && v !== null && ArrayBuffer.isView(v) ? typedArrayTag.call(v) : undefined;
+  if (tag !== 'Int32Array' && !(allowUint && tag === 'Uint32Array')) {
+    const want = allowUint ? 'an Int32Array or Uint32Array' : 'an Int32Array';
+    throw new TypeError(`sigmax: ${name} must be ${want}, got ${describe(v)}`);
+  }
+  return v as IndexArray;
+}
+
+/** An output array of another element type than the inputs: it must not share memory with any of them. */
+function checkApart(name: string, out: ArrayBufferView, inputs: [string, ArrayBufferView][]): void {
+  for (const [inputName, input] of inputs) {
+    if (overlap(out as FloatArray, input as FloatArray) !== 'none') {
+      throw new RangeError(`sigmax: ${name} must not overlap ${inputName}`);
+    }
+  }
+}
+
+/** An Int32Array output of `length` elements: `out` checked, or a new one. */
+function resolveIndexOut(name: string, out: unknown, length: number, what: string, inputs: [string, ArrayBufferView][]): Int32Array {
+  if (out === undefined) return new Int32Array(length);
+  const o = checkIntArray(name, out, false) as Int32Array;
+  if (o.length !== length) throw new RangeError(`sigmax: ${name} must have length ${length} (${what}), got ${o.length}`);
+  checkApart(name, o, inputs);
+  return o;
+}
+
+/** An integer option: undefined gives `fallback`; `min` ≤ value (≤ max). */
+function checkInteger(name: string, v: unknown, fallback: number, min: number, max = Infinity): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number') throw new TypeError(`sigmax: ${name} must be a number, got ${describe(v)}`);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    const range = max === Infinity ? `≥ ${min}` : `in [${min}, ${max}]`;
+    throw new RangeError(`sigmax: ${name} must be an integer ${range}, got ${v}`);
+  }
+  return v;
+}
+
+/** A number option in [min, max] (or (min, max] when `openMin`). */
+function checkFraction(name: string, v: unknown, fallback: number, openMin: boolean): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number') throw new TypeError(`sigmax: ${name} must be a number, got ${describe(v)}`);
+  if (!(openMin ? v > 0 : v >= 0) || !(v <= 1)) {
+    throw new RangeError(`sigmax: ${name} must be a number in ${openMin ? '(0, 1]' : '[0, 1]'}, got ${v}`);
+  }
+  return v;
+}
+
+function rowsOf(x: FloatArray, cols: number): number {
+  return cols === 0 ? 0 : x.length / cols;
+}
+
+export interface ArgmaxArgs { x: FloatArray; out: Int32Array; cols: number }
+
+/** argmax(x, { cols?, out? }) */
+export function argmaxArgs(x: unknown, options: unknown): ArgmaxArgs {
+  const xa = checkFloatArray('x', x);
+  const o = checkOptions(options);
+  const cols = checkCols(o.cols, xa, 'x');
+  return { x: xa, out: resolveIndexOut('out', o.out, rowsOf(xa, cols), 'one per row', [['x', xa]]), cols };
+}
+
+const VALUES_KINDS = ['probs', 'logprobs', 'logits'];
+
+export interface TopKArgs {
+  x: FloatArray;
+  indices: Int32Array;
+  values: FloatArray;
+  cols: number;
+  k: number;
+  temperature: number;
+  /** 0 probs, 1 logprobs, 2 logits */
+  valuesKind: number;
+}
+
+/** topK(x, k, { cols?, temperature?, values?, out? }) */
+export function topKArgs(x: unknown, k: unknown, options: unknown): TopKArgs {
+  const xa = checkFloatArray('x', x);
+  const o = checkOptions(options);
+  const cols = checkCols(o.cols, xa, 'x');
+  if (k === undefined) throw new TypeError('sigmax: k must be a number, got undefined');
+  const kk = checkInteger('k', k, 0, 1, xa.length === 0 ? Infinity : cols);
+  const temperature = checkTemperature(o.temperature);
+  const kind = o.values === undefined ? 'probs' : o.values;
+  if (typeof kind !== 'string') throw new TypeError(`sigmax: values must be a string, got ${describe(kind)}`);
+  if (!VALUES_KINDS.includes(kind)) {
+    throw new RangeError(`sigmax: values must be one of ${VALUES_KINDS.join(', ')}, got '${kind.slice(0, 40)}'`);
+  }
+  const length = rowsOf(xa, cols) * kk;
+  let indices: Int32Array;
+  let values: FloatArray;
+  if (o.out === undefined) {
+    indices = new Int32Array(length);
+    values = newLike(xa, length);
+  } else {
+    const out = o.out as Record<string, unknown>;
+    if (typeof out !== 'object' || out === null || out.indices === undefined || out.values === undefined) {
+      throw new TypeError(`sigmax: out must be an object { indices, values }, got ${describe(o.out)}`);
+    }
+    indices = resolveIndexOut('out.indices', out.indices, length, 'k per row', [['x', xa]]);
+    values = checkSameType('out.values', out.values, 'x', xa);
+    checkLength('out.values', values, length, 'k per row');
+    checkNoOverlap(values, 'x', xa, false);
+    checkApart('out.values', values, [['out.indices', indices]]);
+  }
+  return { x: xa, indices, values, cols, k: kk, temperature, valuesKind: VALUES_KINDS.indexOf(kind) };
+}
+
+export interface CrossEntropyArgs {
+  x: FloatArray;
+  target: IndexArray;
+  out: FloatArray;
+  cols: number;
+  temperature: number;
+  /** NaN when none */
+  ignoreIndex: number;
+}
+
+/** crossEntropy(x, target, { cols?, temperature?, ignoreIndex?, out? }) */
+export function crossEntropyArgs(x: unknown, target: unknown, options: unknown): CrossEntropyArgs {
+  const xa = checkFloatArray('x', x);
+  const ta = checkIntArray('target', target, true);
+  const o = checkOptions(options);
+  const cols = checkCols(o.cols, xa, 'x');
+  const temperature = checkTemperature(o.temperature);
+  const ignoreIndex = checkInteger('ignoreIndex', o.ignoreIndex, NaN, -Infinity);
+  const rows = rowsOf(xa, cols);
+  if (ta.length !== rows) throw new RangeError(`sigmax: target must have length ${rows} (one per row), got ${ta.length}`);
+  for (let r = 0; r < rows; r++) {
+    const t = ta[r]!;
+    if ((t < 0 || t >= cols) && t !== ignoreIndex) {
+      throw new RangeError(`sigmax: target[${r}] must be in [0, ${cols}) or ignoreIndex, got ${t}`);
+    }
+  }
+  const out = resolveOut(o.out, rows, 'one per row', true, true, 'x', xa); // the logits kernels never check overlap
+  checkApart('out', out, [['target', ta]]);
+  return { x: xa, target: ta, out, cols, temperature, ignoreIndex };
+}
+
+export interface SampleArgs {
+  x: FloatArray;
+  /** one draw per row */
+  u: Float64Array;
+  out: Int32Array;
+  cols: number;
+  temperature: number;
+  /** 0: off; else ≤ cols */
+  topK: number;
+  topP: number;
+  minP: number;
+}
+
+/** sample(x, { cols?, temperature?, topK?, topP?, minP?, random?, out? }): checks, then draws u. */
+export function sampleArgs(x: unknown, options: unknown): SampleArgs {
+  const xa = checkFloatArray('x', x);
+  const o = checkOptions(options);
+  const cols = checkCols(o.cols, xa, 'x');
+  const temperature = checkTemperature(o.temperature);
+  const topK = Math.min(checkInteger('topK', o.topK, 0, 0), cols);
+  const topP = checkFraction('topP', o.topP, 1, true);
+  const minP = checkFraction('minP', o.minP, 0, false);
+  const random = o.random === undefined ? Math.random : o.random;
+  if (typeof random !== 'function') throw new TypeError(`sigmax: random must be a function, got ${describe(random)}`);
+  const rows = rowsOf(xa, cols);
+  const out = resolveIndexOut('out', o.out, rows, 'one per row', [['x', xa]]);
+  const u = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const v: unknown = (random as () => unknown)();
+    if (typeof v !== 'number' || !(v >= 0 && v < 1)) {
+      throw new RangeError(`sigmax: random() must return a number in [0, 1), got ${describe(v)} for row ${r}`);
+    }
+    u[r] = v;
+  }
+  return { x: xa, u, out, cols, temperature, topK: topK === cols ? 0 : topK, topP, minP };
+}

@@ -12,6 +12,7 @@
 #include "async_call.h"
 #include "dispatch.h"
 #include "kernels.h"
+#include "logits_binding.h"
 #include "schedule.h"
 
 namespace {
@@ -243,6 +244,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exportOp<Op::kSoftmaxBackward>(env, exports, instance, "softmaxBackward");
   exportOp<Op::kLogSoftmaxBackward>(env, exports, instance, "logSoftmaxBackward");
   exportOp<Op::kSoftmaxJacobian>(env, exports, instance, "softmaxJacobian");
+  sigmax::exportLogits(env, exports, &instance->table);  // argmax, topK, crossEntropy, sample
   return exports;
 }
 

@@ -4,6 +4,7 @@
 #define SIGMAX_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 namespace sigmax {
 
@@ -43,10 +44,26 @@ struct TypedKernels {
 // the cache size (dispatch.cc, configureKernels), before any kernel runs; tests may set it to reach both paths.
 extern size_t gTwoPassRowBytes;
 
+// The logits toolkit (native/logits_body.inc). Index arrays are int32; rows of cols elements.
+template <typename T>
+struct LogitsKernels {
+  void (*argmax)(const T* x, int32_t* out, size_t rows, size_t cols);
+  // k best per row, best first, into indices and values (kind: 0 probs, 1 logprobs, 2 logits)
+  void (*top_k)(const T* x, int32_t* indices, T* values, size_t rows, size_t cols, size_t k, T temperature, int kind);
+  // target: int32, or uint32 when unsigned_target; every target in [0, cols) unless it equals ignore
+  void (*cross_entropy)(const T* x, const int32_t* target, bool unsigned_target, bool has_ignore, long long ignore, T* out,
+                        size_t rows, size_t cols, T temperature);
+  // u: one draw per row; top_k 0 (off) or < cols; scratch: cols·(2·sizeof(T) + 4) bytes
+  void (*sample)(const T* x, const double* u, int32_t* out, size_t rows, size_t cols, T temperature, size_t top_k,
+                 double top_p, double min_p, void* scratch);
+};
+
 struct KernelTable {
   const char* isa;
   TypedKernels<float> f32;
   TypedKernels<double> f64;
+  LogitsKernels<float> logits32;
+  LogitsKernels<double> logits64;
 };
 
 // Defined in the per-ISA translation units (each compiled with only its own ISA flags).

@@ -66,6 +66,8 @@ struct F32 {
     s = _mm_max_ps(s, _mm_movehl_ps(s, s));
     return _mm_cvtss_f32(_mm_max_ss(s, _mm_shuffle_ps(s, s, 1)));
   }
+  static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_GE_OQ))); }
+  static R selectAtLeast(R a, R b, R v) { return _mm256_and_ps(_mm256_cmp_ps(a, b, _CMP_GE_OQ), v); }
 };
 
 struct F64 {
@@ -120,13 +122,16 @@ struct F64 {
     __m128d s = _mm_max_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
     return _mm_cvtsd_f64(_mm_max_sd(s, _mm_unpackhi_pd(s, s)));
   }
+  static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_GE_OQ))); }
+  static R selectAtLeast(R a, R b, R v) { return _mm256_and_pd(_mm256_cmp_pd(a, b, _CMP_GE_OQ), v); }
 };
 
 }  // namespace
 }  // namespace sigmax
 
 #include "kernel_body.inc"
+#include "logits_body.inc"
 
 namespace sigmax {
-const KernelTable kAvx2Kernels = {"avx2", typedKernels<F32>(), typedKernels<F64>()};
+const KernelTable kAvx2Kernels = {"avx2", typedKernels<F32>(), typedKernels<F64>(), logitsKernels<F32>(), logitsKernels<F64>()};
 }

@@ -58,6 +58,8 @@ struct F32 {
   }
   static T reduceAdd(R v) { return _mm_cvtss_f32(fold(v, add)); }
   static T reduceMax(R v) { return _mm_cvtss_f32(fold(v, max)); }
+  static unsigned long long atLeastMask(R a, R b) { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
+  static R selectAtLeast(R a, R b, R v) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, b, _CMP_GE_OQ), v); }
 };
 
 struct F64 {
@@ -106,13 +108,16 @@ struct F64 {
   }
   static T reduceAdd(R v) { return _mm_cvtsd_f64(fold(v, add)); }
   static T reduceMax(R v) { return _mm_cvtsd_f64(fold(v, max)); }
+  static unsigned long long atLeastMask(R a, R b) { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
+  static R selectAtLeast(R a, R b, R v) { return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(a, b, _CMP_GE_OQ), v); }
 };
 
 }  // namespace
 }  // namespace sigmax
 
 #include "kernel_body.inc"
+#include "logits_body.inc"
 
 namespace sigmax {
-const KernelTable kAvx512Kernels = {"avx512", typedKernels<F32>(), typedKernels<F64>()};
+const KernelTable kAvx512Kernels = {"avx512", typedKernels<F32>(), typedKernels<F64>(), logitsKernels<F32>(), logitsKernels<F64>()};
 }

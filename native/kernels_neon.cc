@@ -60,6 +60,11 @@ struct F32 {
   static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) { return vaddvq_f32(v); }
   static T reduceMax(R v) { return vmaxvq_f32(v); }
+  static unsigned long long atLeastMask(R a, R b) {
+    const uint32x4_t bits = {1, 2, 4, 8};
+    return vaddvq_u32(vandq_u32(vcgeq_f32(a, b), bits));
+  }
+  static R selectAtLeast(R a, R b, R v) { return vreinterpretq_f32_u32(vandq_u32(vcgeq_f32(a, b), vreinterpretq_u32_f32(v))); }
 };
 
 struct F64 {
@@ -106,13 +111,19 @@ struct F64 {
   static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) { return vaddvq_f64(v); }
   static T reduceMax(R v) { return vmaxvq_f64(v); }
+  static unsigned long long atLeastMask(R a, R b) {
+    const uint64x2_t bits = {1, 2};
+    return vaddvq_u64(vandq_u64(vcgeq_f64(a, b), bits));
+  }
+  static R selectAtLeast(R a, R b, R v) { return vreinterpretq_f64_u64(vandq_u64(vcgeq_f64(a, b), vreinterpretq_u64_f64(v))); }
 };
 
 }  // namespace
 }  // namespace sigmax
 
 #include "kernel_body.inc"
+#include "logits_body.inc"
 
 namespace sigmax {
-const KernelTable kNeonKernels = {"neon", typedKernels<F32>(), typedKernels<F64>()};
+const KernelTable kNeonKernels = {"neon", typedKernels<F32>(), typedKernels<F64>(), logitsKernels<F32>(), logitsKernels<F64>()};
 }

@@ -82,6 +82,8 @@ struct Scalar {
   static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) { return v; }
   static T reduceMax(R v) { return v; }
+  static unsigned long long atLeastMask(R a, R b) { return a >= b ? 1 : 0; }
+  static R selectAtLeast(R a, R b, R v) { return a >= b ? v : T(0); }
 };
 
 // float: a·b is exact in double, so c − a·b rounds once.
@@ -100,8 +102,9 @@ using F64 = Scalar<double>;
 }  // namespace sigmax
 
 #include "kernel_body.inc"
+#include "logits_body.inc"
 
 namespace sigmax {
 size_t gTwoPassRowBytes = size_t(8) << 20;  // for a 32 MiB last-level cache, until configureKernels knows better
-const KernelTable kScalarKernels = {"scalar", typedKernels<F32>(), typedKernels<F64>()};
+const KernelTable kScalarKernels = {"scalar", typedKernels<F32>(), typedKernels<F64>(), logitsKernels<F32>(), logitsKernels<F64>()};
 }

@@ -65,6 +65,8 @@ struct F32 {
     const R s = _mm_max_ps(v, _mm_movehl_ps(v, v));
     return _mm_cvtss_f32(_mm_max_ss(s, _mm_shuffle_ps(s, s, 1)));
   }
+  static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm_movemask_ps(_mm_cmpge_ps(a, b))); }
+  static R selectAtLeast(R a, R b, R v) { return _mm_and_ps(_mm_cmpge_ps(a, b), v); }
 };
 
 struct F64 {
@@ -121,13 +123,16 @@ struct F64 {
   static constexpr bool kQuotientByRecip = false;
   static T reduceAdd(R v) { return _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v))); }
   static T reduceMax(R v) { return _mm_cvtsd_f64(_mm_max_sd(v, _mm_unpackhi_pd(v, v))); }
+  static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm_movemask_pd(_mm_cmpge_pd(a, b))); }
+  static R selectAtLeast(R a, R b, R v) { return _mm_and_pd(_mm_cmpge_pd(a, b), v); }
 };
 
 }  // namespace
 }  // namespace sigmax
 
 #include "kernel_body.inc"
+#include "logits_body.inc"
 
 namespace sigmax {
-const KernelTable kSse2Kernels = {"sse2", typedKernels<F32>(), typedKernels<F64>()};
+const KernelTable kSse2Kernels = {"sse2", typedKernels<F32>(), typedKernels<F64>(), logitsKernels<F32>(), logitsKernels<F64>()};
 }

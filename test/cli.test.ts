@@ -437,21 +437,31 @@ describe('shapes and NumPy-computed results for the fixture files', () => {
 });
 
 describe('--top-k', () => {
-  /** Best-first (index, p) pairs of each row: sort by p descending, NaN last, ties by index. */
-  function expectedTopK(p: F, cols: number, k: number): number[] {
+  /** Best-first (index, p) pairs of each row: the logits x sorted descending, NaN last, ties by index. */
+  function expectedTopK(x: F, p: F, cols: number, k: number): number[] {
     const out: number[] = [];
     for (let r = 0; r < p.length / cols; r++) {
       const idx = Array.from({ length: cols }, (_, j) => j);
-      const v = (j: number) => p[r * cols + j]!;
+      const v = (j: number) => x[r * cols + j]!;
       idx.sort((a, b) => {
         const na = Number.isNaN(v(a));
         const nb = Number.isNaN(v(b));
         if (na || nb) return na === nb ? a - b : na ? 1 : -1;
         return v(b) - v(a) || a - b;
       });
-      for (const j of idx.slice(0, k)) out.push(j, v(j));
+      for (const j of idx.slice(0, k)) out.push(j, p[r * cols + j]!);
     }
     return out;
+  }
+
+  /** The same indices; probabilities within the softmax bound of softmax's own (topK computes them itself). */
+  function expectPairs(got: number[], want: number[], dt: Dt): void {
+    expect(got.filter((_, i) => i % 2 === 0)).toEqual(want.filter((_, i) => i % 2 === 0));
+    const rel = dt === 'f32' ? 1e-5 : 1e-13;
+    for (let i = 1; i < want.length; i += 2) {
+      if (Number.isNaN(want[i]!)) expect(got[i]).toBeNaN();
+      else expect(Math.abs(got[i]! - want[i]!), `pair ${i >> 1}`).toBeLessThanOrEqual(rel * want[i]! + 1e-35);
+    }
   }
 
   it('.npy: float64 (rows, K, 2) of (index, probability), best first, for small and large K', async () => {
@@ -464,11 +474,11 @@ describe('--top-k', () => {
       const y = readNpy(readFileSync(join(dir, 'top.npy')));
       expect(y.dtype).toBe('f64');
       expect(y.shape).toEqual([rows, k, 2]);
-      expect([...y.data]).toEqual(expectedTopK(reference('softmax', x, cols), cols, k));
+      expectPairs([...y.data], expectedTopK(x, reference('softmax', x, cols), cols, k), dt);
     }
   });
 
-  it('ties go to the lower index, NaN ranks last; leading axes are kept; temperature applies', async () => {
+  it('ranked by logit: ties go to the lower index, NaN ranks last; leading axes are kept; temperature applies', async () => {
     const dir = outDir();
     const x = Float64Array.from([0, 0, 5, 5, /* row 2 */ 1, NaN, 2, 3, /* row 3 */ -1, -2, -3, -4]);
     const input = writeNpy(join(dir, 'in.npy'), x, [3, 1, 4]);
@@ -477,8 +487,8 @@ describe('--top-k', () => {
     const y = readNpy(readFileSync(join(dir, 'top.npy')));
     expect(y.shape).toEqual([3, 1, 4, 2]);
     const idx = [...y.data].filter((_, i) => i % 2 === 0);
-    expect(idx).toEqual([2, 3, 0, 1, /* all NaN: in index order */ 0, 1, 2, 3, 0, 1, 2, 3]);
-    expect([...y.data]).toEqual(expectedTopK(reference('softmax', x, 4, 3), 4, 4));
+    expect(idx).toEqual([2, 3, 0, 1, /* NaN probabilities, ranked by logit, the NaN last */ 3, 2, 0, 1, 0, 1, 2, 3]);
+    expectPairs([...y.data], expectedTopK(x, reference('softmax', x, 4, 3), 4, 4), 'f64');
   });
 
   it('CSV: row,rank,index,probability', async () => {
@@ -489,7 +499,87 @@ describe('--top-k', () => {
     const lines = readFileSync(join(dir, 'top.csv'), 'utf8').trimEnd().split('\n');
     expect(lines[0]).toBe('row,rank,index,probability');
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['0,1,2', '0,2,1', '1,1,2', '1,2,1']);
-    expect(lines.slice(1).map((l) => Math.fround(Number(l.split(',')[3])))).toEqual([p[2], p[1], p[5], p[4]]);
+    const got = lines.slice(1).map((l) => Math.fround(Number(l.split(',')[3])));
+    [p[2], p[1], p[5], p[4]].forEach((want, j) => expect(Math.abs(got[j]! - want!)).toBeLessThanOrEqual(1e-5 * want!));
+  });
+});
+
+describe('argmax and cross-entropy', () => {
+  /** An int32 or int64 labels .npy. */
+  function writeLabels(path: string, labels: number[], dtype: '<i4' | '<i8' = '<i4', shape = [labels.length]): string {
+    const data = dtype === '<i4' ? Int32Array.from(labels) : BigInt64Array.from(labels.map(BigInt));
+    writeFileSync(path, npyBytes(dtype, shape, new Uint8Array(data.buffer)));
+    return path;
+  }
+  /** The int32 .npy the CLI wrote. */
+  function readInt32Npy(bytes: Buffer): { shape: number[]; data: Int32Array } {
+    const dict = bytes.subarray(10, 10 + bytes.readUInt16LE(8)).toString('latin1');
+    expect(dict).toContain("'descr': '<i4'");
+    const shape = /'shape': \(([^)]*)\)/.exec(dict)![1]!.split(',').filter((d) => d.trim() !== '').map(Number);
+    return { shape, data: new Int32Array(new Uint8Array(bytes.subarray(10 + bytes.readUInt16LE(8))).buffer) };
+  }
+
+  it('argmax: int32 per row as .npy (leading axes kept) and CSV, f32 and f64, any chunk size', async () => {
+    const dir = outDir();
+    for (const dt of ['f32', 'f64'] as Dt[]) {
+      const x = logits(dt, 6 * 7, 3);
+      x[8] = NaN; // row 1: its first NaN
+      const input = writeNpy(join(dir, `in-${dt}.npy`), x, [2, 3, 7]);
+      const r = await cli('argmax', input, '-o', join(dir, 'best.npy'), '--chunk-size', '64', '-q');
+      expect(r.code, r.err.join()).toBe(0);
+      const y = readInt32Npy(readFileSync(join(dir, 'best.npy')));
+      expect(y.shape).toEqual([2, 3]);
+      expect(Array.from(y.data)).toEqual(Array.from(sx.argmax(x, { cols: 7 })));
+      expect(y.data[1]).toBe(1);
+      const c = await cli('argmax', input, '-o', join(dir, 'best.csv'), '-q');
+      expect(c.code).toBe(0);
+      expect(readFileSync(join(dir, 'best.csv'), 'utf8')).toBe(`${Array.from(y.data).join('\n')}\n`);
+    }
+    expectFailure(await cli('argmax', fix('f32_2x3.npy'), '--out-format', 'f32'), /argmax writes int32 indices/, undefined, 2);
+  });
+
+  it('cross-entropy: one loss per row, int32 and int64 labels, --ignore-index, --temperature', async () => {
+    const dir = outDir();
+    for (const dt of ['f32', 'f64'] as Dt[]) {
+      const x = logits(dt, 5 * 9, 4);
+      const input = writeNpy(join(dir, `in-${dt}.npy`), x, [5, 9]);
+      const labels = [3, 0, -100, 8, 4];
+      for (const [ltype, extra] of [['<i4', []], ['<i8', ['--temperature', '0.7']]] as const) {
+        const lab = writeLabels(join(dir, 'labels.npy'), labels, ltype);
+        const r = await cli('cross-entropy', input, '--targets', lab, '--ignore-index', '-100', ...extra, '-o', join(dir, 'loss.npy'), '--chunk-size', '100', '-q');
+        expect(r.code, r.err.join()).toBe(0);
+        const y = readNpy(readFileSync(join(dir, 'loss.npy')));
+        expect(y.dtype).toBe(dt);
+        expect(y.shape).toEqual([5]);
+        const t = extra.length ? 0.7 : 1;
+        const want = sx.crossEntropy(x, Int32Array.from(labels), { cols: 9, ignoreIndex: -100, temperature: t });
+        expect(Array.from(y.data)).toEqual(Array.from(want));
+        expect(y.data[2]).toBe(0);
+      }
+      const c = await cli('cross-entropy', input, '--targets', writeLabels(join(dir, 'l.npy'), [1, 2, 3, 4, 5]), '-o', join(dir, 'loss.csv'), '-q');
+      expect(c.code).toBe(0);
+      const want = sx.crossEntropy(x, Int32Array.from([1, 2, 3, 4, 5]), { cols: 9 });
+      const read = readFileSync(join(dir, 'loss.csv'), 'utf8').trimEnd().split('\n').map((l) => (dt === 'f32' ? Math.fround(Number(l)) : Number(l)));
+      expect(read).toEqual(Array.from(want));
+    }
+  });
+
+  it('cross-entropy: bad targets file, wrong length, labels out of range, missing --targets', async () => {
+    const dir = outDir();
+    const input = writeNpy(join(dir, 'in.npy'), logits('f32', 2 * 3, 5), [2, 3]);
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const o = join(out, 'loss.npy');
+    expectFailure(await cli('cross-entropy', input, '--targets', writeLabels(join(dir, 'short.npy'), [0]), '-o', o), /has 1 label, the input 2 rows: one label per row/, out, 1);
+    expectFailure(await cli('cross-entropy', input, '--targets', writeLabels(join(dir, 'far.npy'), [0, 3]), '-o', o), /label 3 of row 1 is not a class index in \[0, 3\)/, out, 1);
+    expectFailure(await cli('cross-entropy', input, '--targets', writeNpy(join(dir, 'float.npy'), new Float32Array(2), [2]), '-o', o), /dtype '<f4' is not supported for labels: use int32/, out, 1);
+    writeFileSync(join(dir, 'junk.npy'), 'not a npy');
+    expectFailure(await cli('cross-entropy', input, '--targets', join(dir, 'junk.npy'), '-o', o), /not a \.npy file/, out, 1);
+    expectFailure(await cli('cross-entropy', input, '--targets', join(dir, 'missing.npy'), '-o', o), /missing\.npy: no such file or directory/, out, 1);
+    expectFailure(await cli('cross-entropy', input, '--targets', writeLabels(join(dir, 'huge.npy'), [0, 2 ** 40], '<i8'), '-o', o), /outside int32's range/, out, 1);
+    expectFailure(await cli('cross-entropy', input, '-o', o), /cross-entropy needs --targets/, out, 2);
+    expectFailure(await cli('softmax', input, '--targets', 'l.npy'), /--targets applies to cross-entropy only/, undefined, 2);
+    expectFailure(await cli('cross-entropy', input, '--targets', 'l.npy', '--ignore-index', 'x'), /--ignore-index must be an integer/, undefined, 2);
   });
 });
 
@@ -547,10 +637,10 @@ describe('bad input: one line, non-zero exit, no output file', () => {
   });
 
   it('bad commands and option combinations', async () => {
-    expectFailure(await cli('softmaxx', 'a.npy'), /unknown command 'softmaxx': use one of sigmoid, softmax, log-softmax, logsumexp, info/, undefined, 2);
+    expectFailure(await cli('softmaxx', 'a.npy'), /unknown command 'softmaxx': use one of sigmoid, softmax, log-softmax, logsumexp, argmax, cross-entropy, info/, undefined, 2);
     expectFailure(await cli('softmax'), /softmax needs an input file/, undefined, 2);
-    expectFailure(await cli('sigmoid', 'a.npy', '-t', '2'), /--temperature applies to softmax and log-softmax, not sigmoid/, undefined, 2);
-    expectFailure(await cli('logsumexp', 'a.npy', '-t', '2'), /--temperature applies to softmax and log-softmax, not logsumexp/, undefined, 2);
+    expectFailure(await cli('sigmoid', 'a.npy', '-t', '2'), /--temperature applies to softmax, log-softmax and cross-entropy, not sigmoid/, undefined, 2);
+    expectFailure(await cli('logsumexp', 'a.npy', '-t', '2'), /--temperature applies to softmax, log-softmax and cross-entropy, not logsumexp/, undefined, 2);
     expectFailure(await cli('log-softmax', 'a.npy', '--top-k', '2'), /--top-k applies to softmax only/, undefined, 2);
     expectFailure(await cli('softmax', 'a.npy', '-q', '--progress'), /contradict/, undefined, 2);
     expectFailure(await cli('info', 'extra'), /info takes no arguments/, undefined, 2);

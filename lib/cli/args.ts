@@ -6,9 +6,9 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const OPS = ['sigmoid', 'softmax', 'log-softmax', 'logsumexp'] as const;
+export const OPS = ['sigmoid', 'softmax', 'log-softmax', 'logsumexp', 'argmax', 'cross-entropy'] as const;
 export type Op = (typeof OPS)[number];
-export const ROW_OPS: readonly Op[] = ['softmax', 'log-softmax', 'logsumexp'];
+export const ROW_OPS: readonly Op[] = ['softmax', 'log-softmax', 'logsumexp', 'argmax', 'cross-entropy'];
 
 export type InFormat = 'npy' | 'f32' | 'f64';
 export type OutFormat = InFormat | 'csv';
@@ -22,6 +22,9 @@ export interface RunOptions {
   cols?: number;
   temperature?: number;
   topK?: number;
+  /** cross-entropy: the .npy file of int32/int64 labels, one per row */
+  targets?: string;
+  ignoreIndex?: number;
   threads?: number;
   backend?: 'js' | 'native';
   isa?: string;
@@ -51,6 +54,8 @@ const RUN_SPECS: Spec[] = [
   { name: 'cols', takesValue: true },
   { name: 'temperature', short: 't', takesValue: true },
   { name: 'top-k', short: 'k', takesValue: true },
+  { name: 'targets', takesValue: true },
+  { name: 'ignore-index', takesValue: true },
   { name: 'threads', takesValue: true },
   { name: 'backend', takesValue: true },
   { name: 'isa', takesValue: true },
@@ -193,12 +198,24 @@ export function parseArgs(argv: string[]): Command {
     const text = opts.get('temperature')!;
     const t = text.trim() === '' ? NaN : Number(text);
     if (!Number.isFinite(t) || t <= 0) throw new UsageError(`--temperature must be a finite number > 0, got '${text}'`);
-    if (op !== 'softmax' && op !== 'log-softmax') throw new UsageError(`--temperature applies to softmax and log-softmax, not ${op}`);
+    if (op !== 'softmax' && op !== 'log-softmax' && op !== 'cross-entropy') {
+      throw new UsageError(`--temperature applies to softmax, log-softmax and cross-entropy, not ${op}`);
+    }
     options.temperature = t;
   }
   if (opts.has('top-k')) {
     if (op !== 'softmax') throw new UsageError(`--top-k applies to softmax only, not ${op}`);
     options.topK = positiveInt('top-k', opts.get('top-k')!);
+  }
+  if (opts.has('targets') !== (op === 'cross-entropy')) {
+    throw new UsageError(op === 'cross-entropy' ? 'cross-entropy needs --targets LABELS.npy (int32 or int64, one label per row)' : `--targets applies to cross-entropy only, not ${op}`);
+  }
+  if (opts.has('targets')) options.targets = opts.get('targets')!;
+  if (opts.has('ignore-index')) {
+    const text = opts.get('ignore-index')!;
+    if (op !== 'cross-entropy') throw new UsageError(`--ignore-index applies to cross-entropy only, not ${op}`);
+    if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) throw new UsageError(`--ignore-index must be an integer, got '${text}'`);
+    options.ignoreIndex = Number(text);
   }
   if (options.quiet && options.progress) throw new UsageError('--quiet and --progress contradict each other');
   return { kind: 'run', options };

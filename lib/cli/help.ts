@@ -46,7 +46,8 @@ stable for any finite input. The output has the input's shape and dtype.
 
   -t, --temperature T   divide the logits by T > 0 first (default 1; < 1 sharpens, > 1 flattens)
   -k, --top-k K         instead of the full rows, write the K most probable classes of each row, best
-                        first (ties: lower index first). As .npy: float64 array of shape
+                        first (ties: lower index first; a NaN logit ranks last). The full rows are
+                        never formed. As .npy: float64 array of shape
                         (...rows, K, 2) where [..., j, 0] is the class index and [..., j, 1] its
                         probability. As CSV (-o out.csv): lines row,rank,index,probability with
                         rank 1..K and row the flat row number from 0.
@@ -76,6 +77,29 @@ raw output has one value per row.
 Examples
   sigmax logsumexp logits.npy -o lse.npy
   sigmax logsumexp logits.f32 --cols 1000 --out-format csv`,
+
+  argmax: `sigmax argmax INPUT [-o OUTPUT] [options]
+
+One index per row: the position of the row's largest value (ties: the lowest index; a row holding a NaN:
+its first NaN). Written as int32: a .npy output drops the last axis, CSV has one index a line.
+
+Examples
+  sigmax argmax logits.npy -o predicted.npy
+  sigmax argmax logits.f32 --cols 10 --out-format csv`,
+
+  'cross-entropy': `sigmax cross-entropy INPUT --targets LABELS.npy [-o OUTPUT] [--ignore-index I] [--temperature T] [options]
+
+One loss per row: -log softmax(x/T)[label] = logsumexp(x/T) - x[label]/T, without forming the softmax rows.
+The output has the input's dtype; a .npy output drops the last axis.
+
+  --targets LABELS.npy  the labels, int32 or int64 .npy, one per row (any shape with that many elements),
+                        each in [0, row length) unless it equals --ignore-index
+  --ignore-index I      rows labelled I give 0 (e.g. -100)
+  -t, --temperature T   divide the logits by T > 0 first (default 1)
+
+Examples
+  sigmax cross-entropy logits.npy --targets labels.npy -o loss.npy
+  sigmax cross-entropy logits.npy --targets labels.npy --ignore-index -100 --out-format csv`,
 };
 
 export function mainHelp(version: string): string {
@@ -92,6 +116,8 @@ Commands
   softmax       row-wise softmax (--temperature, --top-k K)
   log-softmax   row-wise log-softmax (--temperature)
   logsumexp     one log-sum-exp per row
+  argmax        one index per row: the largest value's
+  cross-entropy one loss per row against --targets LABELS.npy
 ${COMMON}
 
 Examples

@@ -29,9 +29,12 @@ export const NPY_PREAMBLE = 12;
 /** NumPy itself refuses headers over 10 000 bytes by default; allow more, but not without bound. */
 export const NPY_MAX_HEADER = 1 << 20;
 
-export const ITEM_SIZE: Record<DType, number> = { f32: 4, f64: 8 };
-const DESCR: Record<DType, string> = { f32: '<f4', f64: '<f8' };
-export const DTYPE_NAME: Record<DType, string> = { f32: 'float32', f64: 'float64' };
+/** The integer dtypes of class labels (read) and indices (written). */
+export type IndexDType = 'i32' | 'i64';
+
+export const ITEM_SIZE: Record<DType | IndexDType, number> = { f32: 4, f64: 8, i32: 4, i64: 8 };
+const DESCR: Record<DType | IndexDType, string> = { f32: '<f4', f64: '<f8', i32: '<i4', i64: '<i8' };
+export const DTYPE_NAME: Record<DType | IndexDType, string> = { f32: 'float32', f64: 'float64', i32: 'int32', i64: 'int64' };
 
 /**
  * From the first bytes of a file (at least 10, ideally NPY_PREAMBLE): the total header length
@@ -57,8 +60,12 @@ export function npyHeaderLength(pre: Uint8Array): number {
   throw new NpyError(`unsupported .npy format version ${major}.${minor} (sigmax reads 1.0, 2.0 and 3.0)`);
 }
 
-/** Parses a complete header (`bytes` holds at least npyHeaderLength(bytes) bytes). */
+/** Parses a complete header (`bytes` holds at least npyHeaderLength(bytes) bytes) of a float array. */
 export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
+  return parseHeaderOf(bytes, parseDescr);
+}
+
+function parseHeaderOf<D extends keyof typeof ITEM_SIZE>(bytes: Uint8Array, descrOf: (descr: PyValue) => D) {
   const dataOffset = npyHeaderLength(bytes);
   if (bytes.length < dataOffset) {
     throw new NpyError(`truncated .npy header: it declares ${dataOffset} bytes, the file has ${bytes.length}`);
@@ -84,7 +91,7 @@ export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
     throw new NpyError("corrupt .npy header: 'shape' is not a tuple of integers");
   }
   const shape = shapeValue as number[];
-  const dtype = parseDescr(descr);
+  const dtype = descrOf(descr);
   let count = 1;
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) throw new NpyError(`corrupt .npy header: bad dimension ${d} in the shape`);
@@ -128,10 +135,36 @@ function parseDescr(descr: PyValue): DType {
 }
 
 /**
+ * The integers of a whole little-endian int32 or int64 .npy file (class labels), as an Int32Array;
+ * `name` for messages. Refuses other dtypes, and int64 values outside int32's range.
+ */
+export function readIndexNpy(bytes: Uint8Array, name: string): Int32Array {
+  const h = parseHeaderOf(bytes, (descr): IndexDType => {
+    if (descr === '<i4') return 'i32';
+    if (descr === '<i8') return 'i64';
+    throw new NpyError(`${name}: dtype '${String(descr)}' is not supported for labels: use int32 ('<i4') or int64 ('<i8')`);
+  });
+  const dataBytes = h.count * ITEM_SIZE[h.dtype];
+  if (bytes.length - h.dataOffset !== dataBytes) {
+    throw new NpyError(`${name}: its header describes ${dataBytes} data bytes, the file has ${bytes.length - h.dataOffset}`);
+  }
+  const data = new Uint8Array(bytes.subarray(h.dataOffset)).buffer; // a copy: a Buffer may share a pool
+  if (h.dtype === 'i32') return new Int32Array(data);
+  const wide = new BigInt64Array(data);
+  const out = new Int32Array(h.count);
+  for (let i = 0; i < h.count; i++) {
+    const v = wide[i]!;
+    if (v < -2147483648n || v > 2147483647n) throw new NpyError(`${name}: label ${v} at ${i} is outside int32's range`);
+    out[i] = Number(v);
+  }
+  return out;
+}
+
+/**
  * The bytes of a version 1.0 header (2.0 if the shape needs it) for a little-endian C-order array.
  * `minLength`: pad to at least this total length (used to reserve room for a shape known only at the end).
  */
-export function npyHeader(dtype: DType, shape: readonly number[], minLength = 0): Uint8Array {
+export function npyHeader(dtype: DType | IndexDType, shape: readonly number[], minLength = 0): Uint8Array {
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   const dict = `{'descr': '${DESCR[dtype]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   for (const [major, pre] of [[1, 10], [2, 12]] as const) {

@@ -3,12 +3,13 @@
 // place and chunk i−1 is written. Memory is a few chunk buffers, whatever the file size.
 import type * as SigmaxModule from '../index.js';
 import type { FloatArray } from '../types.js';
+import * as fs from 'node:fs';
 import type { InFormat, Op, OutFormat, RunOptions } from './args.js';
 import { ROW_OPS, UsageError } from './args.js';
-import { CliError, openSink, openSource, type Sink, type Source } from './io.js';
-import { DTYPE_NAME, type DType, ITEM_SIZE, NPY_PREAMBLE, NpyError, npyHeader, npyHeaderLength, parseNpyHeader } from './npy.js';
+import { CliError, describeFsError, openSink, openSource, type Sink, type Source } from './io.js';
+import { DTYPE_NAME, type DType, type IndexDType, ITEM_SIZE, NPY_PREAMBLE, NpyError, npyHeader, npyHeaderLength, parseNpyHeader, readIndexNpy } from './npy.js';
 import { Progress } from './progress.js';
-import { arrayCsv, TOPK_CSV_HEADER, topK, topKCsv } from './topk.js';
+import { arrayCsv, TOPK_CSV_HEADER, topKCsv } from './topk.js';
 
 export type Sigmax = typeof SigmaxModule;
 
@@ -145,7 +146,8 @@ export async function runOp(o: RunOptions, sx: Sigmax): Promise<Summary> {
         `a .npy output needs its shape up front, and raw ${source.name} of unknown length does not tell it: write to a file (-o out.npy) or use --out-format ${dtype}`,
       );
     }
-    const outDtype: DType = o.topK !== undefined ? 'f64' : dtype;
+    const outDtype = outDtypeOf(o, dtype);
+    const targets = o.op === 'cross-entropy' ? readTargets(o, plan.cols!, plan.rows) : undefined;
     // A shape known only at the end: reserve room for the largest row count and patch it then.
     let reserved = 0;
     if (plan.outFormat === 'npy') {
@@ -160,8 +162,11 @@ export async function runOp(o: RunOptions, sx: Sigmax): Promise<Summary> {
     // 3. Stream.
     const progressWanted = !o.quiet && (o.progress || (process.stderr.isTTY === true && (count ?? Infinity) * ITEM_SIZE[dtype] > 8e6));
     const progress = progressWanted ? new Progress(o.op, count !== undefined ? count * ITEM_SIZE[dtype] : undefined) : undefined;
-    const { rows, bytes } = await stream(o, sx, plan, source, sink, progress);
+    const { rows, bytes } = await stream(o, sx, plan, source, sink, progress, targets);
     progress?.done();
+    if (targets !== undefined && targets.length !== rows) {
+      throw new CliError(`${o.targets} has ${plural(targets.length, 'label')}, the input ${plural(rows, 'row')}: one label per row`);
+    }
 
     // 4. Finish: no trailing bytes on a stream, the real shape in a reserved header, rename into place.
     if (inFormat === 'npy' && source.size === undefined) {
@@ -201,16 +206,21 @@ function makePlan(o: RunOptions, inFormat: InFormat, dtype: DType, count: number
     if (cols === 0) rows = product(inShape!.slice(0, -1));
     else rows = cols === undefined ? count : count / cols;
   }
+  if (cols === 0 && (o.op === 'argmax' || o.op === 'cross-entropy') && rows !== 0) {
+    throw new CliError(`${o.op} needs rows of at least one value; ${name} has rows of none`);
+  }
   if (o.topK !== undefined && o.topK > cols!) {
     throw new UsageError(`--top-k ${o.topK} is larger than the row length ${cols}`);
   }
   const outFormat: OutFormat =
     o.outFormat ?? (o.output !== '-' ? extFormat(o.output) : undefined) ?? (o.topK !== undefined ? 'npy' : inFormat);
   if (outFormat === 'f32' || outFormat === 'f64') {
-    const outDtype: DType = o.topK !== undefined ? 'f64' : dtype;
+    const outDtype = outDtypeOf(o, dtype);
     if (outFormat !== outDtype) {
       throw new UsageError(
-        o.topK !== undefined
+        o.op === 'argmax'
+          ? `argmax writes int32 indices: use a .npy or .csv output, not ${outFormat}`
+          : o.topK !== undefined
           ? `--top-k writes float64 (index, probability) pairs: use a .npy, .f64 or .csv output, not ${outFormat}`
           : `the output keeps the input's dtype (${DTYPE_NAME[dtype]}): use a .npy, .${dtype} or .csv output, not ${outFormat}`,
       );
@@ -221,11 +231,45 @@ function makePlan(o: RunOptions, inFormat: InFormat, dtype: DType, count: number
   const leading = (r: number) => (sameRows ? inShape!.slice(0, -1) : [r]);
   let outShape: (r: number) => number[];
   if (o.topK !== undefined) outShape = (r) => [...leading(r), o.topK!, 2];
-  else if (o.op === 'logsumexp') outShape = leading;
+  else if (perRow(o.op)) outShape = leading;
   else if (inShape !== undefined) outShape = () => inShape;
   else if (o.cols !== undefined) outShape = (r) => [r, o.cols!];
   else outShape = (r) => [r];
   return { dtype, inFormat, outFormat, count, cols, rows, outShape };
+}
+
+/** The ops that write one value per row. */
+function perRow(op: Op): boolean {
+  return op === 'logsumexp' || op === 'argmax' || op === 'cross-entropy';
+}
+
+/** The output's element type: the input's, int32 indices (argmax), float64 pairs (--top-k). */
+function outDtypeOf(o: RunOptions, dtype: DType): DType | IndexDType {
+  return o.op === 'argmax' ? 'i32' : o.topK !== undefined ? 'f64' : dtype;
+}
+
+/**
+ * cross-entropy's labels, read whole (one int32 per row): each in [0, cols) unless it is the ignore
+ * index, and as many as the rows when those are known.
+ */
+function readTargets(o: RunOptions, cols: number, rows: number | undefined): Int32Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(o.targets!);
+  } catch (err) {
+    throw new CliError(describeFsError(err, o.targets!));
+  }
+  const targets = readIndexNpy(bytes, o.targets!);
+  if (rows !== undefined && targets.length !== rows) {
+    throw new CliError(`${o.targets} has ${plural(targets.length, 'label')}, the input ${plural(rows, 'row')}: one label per row`);
+  }
+  for (let r = 0; r < targets.length; r++) {
+    const t = targets[r]!;
+    if ((t < 0 || t >= cols) && t !== o.ignoreIndex) {
+      throw new CliError(`${o.targets}: label ${t} of row ${r} is not a class index in [0, ${cols})${o.ignoreIndex !== undefined ? ` nor --ignore-index ${o.ignoreIndex}` : ''}`);
+    }
+  }
+  return targets;
 }
 
 /** Row length of the chunking unit: sigmoid needs no rows, except to lay out CSV lines. */
@@ -234,7 +278,15 @@ function unitElements(o: RunOptions, plan: Plan): number {
   return plan.cols ?? 1;
 }
 
-async function stream(o: RunOptions, sx: Sigmax, plan: Plan, source: Source, sink: Sink, progress: Progress | undefined): Promise<{ rows: number; bytes: number }> {
+async function stream(
+  o: RunOptions,
+  sx: Sigmax,
+  plan: Plan,
+  source: Source,
+  sink: Sink,
+  progress: Progress | undefined,
+  targets: Int32Array | undefined,
+): Promise<{ rows: number; bytes: number }> {
   const { dtype } = plan;
   const item = ITEM_SIZE[dtype];
   const cols = plan.cols;
@@ -267,7 +319,9 @@ async function stream(o: RunOptions, sx: Sigmax, plan: Plan, source: Source, sin
   const bufs = Array.from({ length: ring }, () => new Uint8Array(source.wantsShared ? new SharedArrayBuffer(chunkBytes) : new ArrayBuffer(chunkBytes)));
   const rowsPerChunk = cols ? (unitsPerChunk * unit) / cols : 0;
   const outBufs =
-    o.op === 'logsumexp'
+    o.op === 'argmax'
+      ? Array.from({ length: ring }, () => new Int32Array(rowsPerChunk))
+      : perRow(o.op)
       ? Array.from({ length: ring }, () => view(dtype, new Uint8Array(rowsPerChunk * item), rowsPerChunk))
       : topk !== undefined
         ? Array.from({ length: ring }, () => new Float64Array(rowsPerChunk * topk * 2))
@@ -336,14 +390,31 @@ async function stream(o: RunOptions, sx: Sigmax, plan: Plan, source: Source, sin
       const x = view(dtype, buf, elements);
       const rows = cols ? elements / cols : elements;
       let out: Uint8Array;
-      if (o.op === 'logsumexp') {
+      if (o.op === 'argmax') {
+        const best = (outBufs as Int32Array[])[i % ring]!.subarray(0, rows);
+        if (useAsync) await sx.argmaxAsync(x, { cols: cols!, out: best, threads: o.threads });
+        else sx.argmax(x, { cols: cols!, out: best });
+        out = plan.outFormat === 'csv' ? Buffer.from(best.length ? `${best.join('\n')}\n` : '') : new Uint8Array(best.buffer, best.byteOffset, best.byteLength);
+      } else if (o.op === 'cross-entropy') {
+        if (rowsDone + rows > targets!.length) {
+          throw new CliError(`${o.targets} has ${plural(targets!.length, 'label')}, the input more rows: one label per row`);
+        }
+        const loss = (outBufs as FloatArray[])[i % ring]!.subarray(0, rows);
+        const options = { cols: cols!, out: loss, ...(temperature !== undefined ? { temperature } : {}), ...(o.ignoreIndex !== undefined ? { ignoreIndex: o.ignoreIndex } : {}) };
+        const labels = targets!.subarray(rowsDone, rowsDone + rows);
+        if (useAsync) await sx.crossEntropyAsync(x, labels, { ...options, threads: o.threads });
+        else sx.crossEntropy(x, labels, options);
+        out = plan.outFormat === 'csv' ? Buffer.from(arrayCsv(loss, 1)) : bytesOf(loss);
+      } else if (o.op === 'logsumexp') {
         const lse = (outBufs as FloatArray[])[i % ring]!.subarray(0, rows);
         await compute(x, lse);
         out = plan.outFormat === 'csv' ? Buffer.from(arrayCsv(lse, 1)) : bytesOf(lse);
       } else if (topk !== undefined) {
-        await compute(x, undefined);
+        // sigmax's topK: the k largest logits of each row with softmax(x/t) there, no softmax row formed
         const pairs = (outBufs as Float64Array[])[i % ring]!.subarray(0, rows * topk * 2);
-        topK(x, rows, cols!, topk, pairs);
+        const options = { cols: cols!, ...(temperature !== undefined ? { temperature } : {}) };
+        const best = useAsync ? await sx.topKAsync(x, topk, { ...options, threads: o.threads }) : sx.topK(x, topk, options);
+        for (let j = 0; j < rows * topk; j++) (pairs[2 * j] = best.indices[j]!), (pairs[2 * j + 1] = best.values[j]!);
         out = plan.outFormat === 'csv' ? Buffer.from(topKCsv(pairs, rows, topk, rowsDone, f32)) : bytesOf(pairs);
       } else {
         await compute(x, undefined);

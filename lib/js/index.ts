@@ -6,13 +6,17 @@ import { jsBackend } from './backend.js';
 
 export type { Api } from '../api.js';
 export type { AsyncApi, AsyncOptions } from '../async.js';
-export type { Backend, FloatArray, IsaName, RowOptions, TemperatureOptions } from '../types.js';
+export type {
+  ArgmaxOptions, Backend, CrossEntropyOptions, FloatArray, IsaName, RowOptions, SampleOptions, TemperatureOptions, TopKOptions,
+  TopKResult, TopKValues,
+} from '../types.js';
 
 export const backend: Backend = Object.freeze({ kind: 'js', isa: 'js', isas: Object.freeze([]) as unknown as Backend['isas'] });
 
 export const { sigmoid, sigmoidDerivative, sigmoidBackward, softmax, logSoftmax, logSumExp, softmaxBackward,
-  logSoftmaxBackward, softmaxJacobian } = makeApi(jsBackend);
+  logSoftmaxBackward, softmaxJacobian, argmax, topK, crossEntropy, sample } = makeApi(jsBackend);
 
 export const { sigmoidAsync, sigmoidDerivativeAsync, sigmoidBackwardAsync, softmaxAsync, logSoftmaxAsync,
-  logSumExpAsync, softmaxBackwardAsync, logSoftmaxBackwardAsync, softmaxJacobianAsync, setThreads,
+  logSumExpAsync, softmaxBackwardAsync, logSoftmaxBackwardAsync, softmaxJacobianAsync, argmaxAsync, topKAsync,
+  crossEntropyAsync, sampleAsync, setThreads,
   getThreads } = makeAsyncApi(jsBackend);

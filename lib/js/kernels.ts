@@ -7,6 +7,7 @@
 // Every hot loop exists once per element type (…32, …64): a loop that sees both Float32Array and
 // Float64Array would make V8 dispatch on the array kind at every element. The loops over a row take
 // an index range [from, to), which is also how lib/js/schedule.ts cuts a long row into parts.
+import { jsLogits } from './logits.js';
 import type { FloatArray, Kernels } from '../types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -463,6 +464,7 @@ export function jacobianRows(y: FloatArray, out: FloatArray, first: number, rows
 }
 
 export const jsKernels: Kernels = {
+  ...jsLogits,
   sigmoid: (x, out) => (is32(x) ? sigmoidLoop32(x, out as F32) : sigmoidLoop64(x as F64, out as F64)),
   sigmoidDerivative: (x, out) =>
     is32(x) ? sigmoidDerivativeLoop32(x, out as F32) : sigmoidDerivativeLoop64(x as F64, out as F64),

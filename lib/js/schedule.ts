@@ -105,9 +105,31 @@ async function rowwise(name: RowName, a: FloatArray, b: FloatArray | null, out: 
   }
 }
 
+type LogitsName = 'argmax' | 'topK' | 'crossEntropy' | 'sample';
+
+/**
+ * The logits toolkit: blocks of whole rows (a long row alone), each call on views of every per-row
+ * array: args[i] holds spans[i] elements per row (0: a number). args[3] is cols for all four.
+ */
+async function logitsRows(name: LogitsName, args: unknown[], signal: AbortSignal | undefined): Promise<void> {
+  const cols = (name === 'argmax' ? args[2] : args[3]) as number;
+  const k = name === 'topK' ? (args[4] as number) : 1;
+  const spans = args.map((a, i) => (i === 0 ? cols : ArrayBuffer.isView(a) ? (name === 'topK' ? k : 1) : 0));
+  const rows = (args[0] as FloatArray).length / cols;
+  const per = Math.max(1, Math.floor(CHUNK_ELEMENTS / cols));
+  const kernel = jsKernels[name] as (...a: unknown[]) => void;
+  await inTurns(Math.ceil(rows / per), signal, (i) => {
+    const r0 = i * per;
+    const r1 = Math.min(rows, r0 + per);
+    kernel(...args.map((a, j) => (spans[j]! > 0 ? (a as FloatArray).subarray(r0 * spans[j]!, r1 * spans[j]!) : a)));
+  });
+}
+
 export const jsScheduler: Scheduler = {
   async run(name: KernelName, args: unknown[], _threads: number, signal: AbortSignal | undefined): Promise<void> {
-    if (name === 'sigmoid' || name === 'sigmoidDerivative' || name === 'sigmoidBackward') {
+    if (name === 'argmax' || name === 'topK' || name === 'crossEntropy' || name === 'sample') {
+      await logitsRows(name, args, signal);
+    } else if (name === 'sigmoid' || name === 'sigmoidDerivative' || name === 'sigmoidBackward') {
       const arrays = args as FloatArray[];
       const kernel = jsKernels[name] as (...views: FloatArray[]) => void;
       await inParts(0, arrays[0]!.length, signal, (from, to) => kernel(...arrays.map((v) => v.subarray(from, to))));

@@ -25,6 +25,7 @@
 //          NaN, ±inf, −0 and subnormals naturally. dy is kept in kernel_test's domain: a finite
 //          |dy| > 1e30 (f32) / 1e300 (f64) is scaled down into it (beyond that the order of a sum
 //          decides between overflow and a finite result, which the contract leaves open).
+// Every input of at most 4500 elements also goes through the logits kernels' checks (logits_check.h).
 // A mismatch prints the case and the failing check, then traps (libFuzzer saves the input as a crash).
 // FUZZ_KERNELS_WRITE_SEEDS=DIR: write the seed corpus into DIR and exit (scripts/fuzz-kernels.sh does).
 // FUZZ_KERNELS_SKIP=name,name: kernels (kFn names, e.g. "exp_sum(t=1,store)") not to check, to go on
@@ -39,6 +40,7 @@
 #include <vector>
 
 #include "kernel_check.h"
+#include "logits_check.h"
 
 namespace {
 
@@ -98,6 +100,19 @@ template <class T> void fuzzType(Reader& r, unsigned kernel, unsigned flags) {
     T d = v[(n + i) % m];
     if (!isNan(d) && !isInf(d) && fabs(static_cast<double>(d)) > huge) d = static_cast<T>(static_cast<double>(d) * (huge / static_cast<double>(maxFinite<T>())));
     dy[i] = d;
+  }
+  if (n <= kMaxNAll) {  // the logits kernels (logits_check.h) on every input small enough
+    static std::vector<LogitsCheck> logits(gTables.size());
+    const uint64_t seed = drawFor(m, static_cast<uint64_t>(flags) << 32 | off << 16 | rows);
+    for (size_t ti = 0; ti < gTables.size(); ++ti) {
+      if (!gTables[ti].runnable) continue;
+      const long failed = logits[ti].failed;
+      checkLogits(gTables[ti], x, rows, cols, t, seed, logits[ti]);
+      if (logits[ti].failed == failed) continue;
+      printf("fuzz_kernels: MISMATCH in the logits kernels: %s\n", logits[ti].first.c_str());
+      fflush(stdout);
+      __builtin_trap();
+    }
   }
   const uint32_t only = (kernel >= kFnCount ? ~0u : 1u << kernel) & ~gSkip;
   if (only == 0) return;

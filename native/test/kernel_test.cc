@@ -43,6 +43,8 @@
 //               stored term as softmax, the returned sum within tol relative
 //  - comparison with the long double reference (expl/logl on the exact inputs): sigmoid and
 //    sigmoidDerivative ≤ 2 ulp; softmax, logSoftmax, logSumExp within the bounds above;
+//  - the logits kernels (argmax, top_k, cross_entropy, sample) on every shape and input kind: see
+//    logits_check.h;
 //  - a dense f32 sweep of sigmoid/sigmoidDerivative (one input in every 64 bit patterns, all of the
 //    2^32 range, 2^26 inputs; --sweep-step) and a sampled f64 sweep (2^21 inputs; --f64-samples), against
 //    the long double reference (and the scalar table), max ulp printed.
@@ -63,6 +65,7 @@
 #include <vector>
 
 #include "kernel_check.h"
+#include "logits_check.h"
 
 #if defined(SIGMAX_TEST_SIMDE_SELFCHECK)
 int sigmaxSimdeSelfCheck();
@@ -237,6 +240,8 @@ struct Shape {
   size_t rows, cols;
 };
 
+std::vector<LogitsCheck> gLogits;  // per table: the logits kernels (logits_check.h)
+
 template <class T> void runType(std::vector<TableEntry>& tables, std::vector<TableStats>& stats) {
   std::vector<Shape> shapes;
   for (size_t n = 0; n <= 70; ++n) shapes.push_back({1, n});
@@ -283,6 +288,9 @@ template <class T> void runType(std::vector<TableEntry>& tables, std::vector<Tab
       const bool realistic = kind == kUniform || kind == kSmall || kind == kRowPatterns;
       const bool rawLog = kind == kEdges;  // e^y near overflow: y straight from the edge values
       const bool jac = n <= 128 || (n == 1000 && (kind == kUniform || kind == kSpecial || kind == kRowPatterns));
+      for (size_t ti = 0; ti < tables.size(); ++ti) {
+        if (tables[ti].runnable) checkLogits(tables[ti], x, rows, cols, t, seed, gLogits[ti]);
+      }
       std::vector<Job<T>> jobs = makeJobs(x, dy, rows, cols, t, realistic, rawLog, jac, input);
       for (Job<T>& job : jobs) {
         const FnInfo& info = kFn[job.fn];
@@ -523,6 +531,7 @@ int main(int argc, char** argv) {
     else ++totalPassed;
   }
 #endif
+  gLogits.assign(tables.size(), LogitsCheck());
   sigmax::gTwoPassRowBytes = size_t(256) << 10;  // the 100000-element rows take the two-pass path, the others three
   runType<float>(tables, stats);
   printf("kernel_test: f32 cases done (%.1f s)\n", elapsed());
@@ -533,6 +542,10 @@ int main(int argc, char** argv) {
   runSweeps(tables, stats);
   printf("kernel_test: sweeps done (%.1f s)\n", elapsed());
   printSummary(tables, stats);
+  for (size_t ti = 0; ti < tables.size(); ++ti) {
+    printf("logits kernels (argmax, top_k, cross_entropy, sample) on %s: %ld checks, %ld failed%s%s\n", tables[ti].name,
+           gLogits[ti].checks, gLogits[ti].failed, gLogits[ti].first.empty() ? "" : "; first: ", gLogits[ti].first.c_str());
+  }
   printf("\n%ld passed, %ld failed\n", totalPassed, totalFailed);
   return totalFailed ? 1 : 0;
 }
