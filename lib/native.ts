@@ -3,7 +3,6 @@
 // splitting, the phases of a long row, the chunks and the abort.
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { jsKernels } from './js/kernels.js';
 import type { FloatArray, Implementation, IsaName, KernelName, Kernels, Scheduler } from './types.js';
 
 const KERNELS: Record<KernelName, true> = {
@@ -22,20 +21,6 @@ const KERNELS: Record<KernelName, true> = {
   sample: true,
 };
 
-/** The logits kernels that take a temperature, and at which argument. */
-const LOGITS_TEMPERATURE: Partial<Record<KernelName, number>> = { topK: 5, crossEntropy: 4, sample: 4 };
-const F32_MIN_NORMAL = 2 ** -126;
-const F32_MAX = 3.4028234663852886e38;
-
-/**
- * The float32 logits kernels take the temperature as a float: a valid one outside float32's normal
- * range (it would become 0, ∞ or a subnormal of few bits) goes to the pure-TS kernels, in float64.
- */
-function wideTemperature(name: KernelName, args: unknown[]): boolean {
-  const at = LOGITS_TEMPERATURE[name];
-  const t = args[at ?? 0] as number;
-  return at !== undefined && args[0] instanceof Float32Array && !(t >= F32_MIN_NORMAL && t <= F32_MAX);
-}
 const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
 
 /** What the addon exports: select, each kernel, and its async twin `<kernel>Async(...args, threads, abort)`. */
@@ -97,15 +82,8 @@ export function loadAddon(): Addon {
 export function loadNative(isaCap: string): Implementation {
   const addon = loadAddon();
   const { isa, isas } = addon.select(isaCap);
-  const kernels = { ...addon } as Kernels;
-  for (const name of Object.keys(LOGITS_TEMPERATURE) as KernelName[]) {
-    const call = addon[name] as (...a: unknown[]) => void;
-    const wide = jsKernels[name] as (...a: unknown[]) => void;
-    (kernels as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => (wideTemperature(name, a) ? wide : call)(...a);
-  }
   const scheduler: Scheduler = {
     run(name, args, threads, signal) {
-      if (wideTemperature(name, args)) return Promise.resolve().then(() => (jsKernels[name] as (...a: unknown[]) => void)(...args));
       const abort = signal ? new Int32Array(1) : null;
       const onAbort = (): void => void Atomics.store(abort!, 0, 1);
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -120,5 +98,5 @@ export function loadNative(isaCap: string): Implementation {
     // The addon's pool has one thread per hardware thread; more would only queue.
     defaultThreads: Math.max(1, availableParallelism()),
   };
-  return { kernels, scheduler, backend: { kind: 'native', isa, isas }, checksOverlap: true };
+  return { kernels: addon, scheduler, backend: { kind: 'native', isa, isas }, checksOverlap: true };
 }

@@ -49,12 +49,12 @@ template <typename T>
 struct LogitsKernels {
   void (*argmax)(const T* x, int32_t* out, size_t rows, size_t cols);
   // k best per row, best first, into indices and values (kind: 0 probs, 1 logprobs, 2 logits)
-  void (*top_k)(const T* x, int32_t* indices, T* values, size_t rows, size_t cols, size_t k, T temperature, int kind);
+  void (*top_k)(const T* x, int32_t* indices, T* values, size_t rows, size_t cols, size_t k, double temperature, int kind);
   // target: int32, or uint32 when unsigned_target; every target in [0, cols) unless it equals ignore
   void (*cross_entropy)(const T* x, const int32_t* target, bool unsigned_target, bool has_ignore, long long ignore, T* out,
-                        size_t rows, size_t cols, T temperature);
+                        size_t rows, size_t cols, double temperature);
   // u: one draw per row; top_k 0 (off) or < cols; scratch: cols·(2·sizeof(T) + 4) bytes
-  void (*sample)(const T* x, const double* u, int32_t* out, size_t rows, size_t cols, T temperature, size_t top_k,
+  void (*sample)(const T* x, const double* u, int32_t* out, size_t rows, size_t cols, double temperature, size_t top_k,
                  double top_p, double min_p, void* scratch);
 };
 

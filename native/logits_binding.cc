@@ -39,17 +39,17 @@ struct LogitsCall {
     switch (kind) {
       case kArgmax: lk.argmax(xs, static_cast<int32_t*>(a.data) + from, n, cols); break;
       case kTopK:
-        lk.top_k(xs, static_cast<int32_t*>(a.data) + from * k, static_cast<T*>(b.data) + from * k, n, cols, k, static_cast<T>(t), valuesKind);
+        lk.top_k(xs, static_cast<int32_t*>(a.data) + from * k, static_cast<T*>(b.data) + from * k, n, cols, k, t, valuesKind);
         break;
       case kCrossEntropy:
         lk.cross_entropy(xs, static_cast<const int32_t*>(a.data) + from, a.type == napi_uint32_array, hasIgnore,
-                         static_cast<long long>(ignore), static_cast<T*>(b.data) + from, n, cols, static_cast<T>(t));
+                         static_cast<long long>(ignore), static_cast<T*>(b.data) + from, n, cols, t);
         break;
       case kSample: {
         static thread_local std::vector<unsigned char> scratch;  // cols·(2·sizeof(T) + 4) bytes
         const size_t bytes = cols * (2 * sizeof(T) + sizeof(int32_t));
         if (scratch.size() < bytes) scratch.resize(bytes);
-        lk.sample(xs, static_cast<const double*>(a.data) + from, static_cast<int32_t*>(b.data) + from, n, cols, static_cast<T>(t),
+        lk.sample(xs, static_cast<const double*>(a.data) + from, static_cast<int32_t*>(b.data) + from, n, cols, t,
                   topK, topP, minP, scratch.data());
         break;
       }
