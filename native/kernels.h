@@ -45,6 +45,8 @@ struct TypedKernels {
 extern size_t gTwoPassRowBytes;
 
 // The logits toolkit (native/logits_body.inc). Index arrays are int32; rows of cols elements.
+// sample's scratch arrays hold kSampleSlack slots past cols, for whole-vector writes.
+constexpr size_t kSampleSlack = 64;
 template <typename T>
 struct LogitsKernels {
   void (*argmax)(const T* x, int32_t* out, size_t rows, size_t cols);
@@ -53,7 +55,7 @@ struct LogitsKernels {
   // target: int32, or uint32 when unsigned_target; every target in [0, cols) unless it equals ignore
   void (*cross_entropy)(const T* x, const int32_t* target, bool unsigned_target, bool has_ignore, long long ignore, T* out,
                         size_t rows, size_t cols, double temperature);
-  // u: one draw per row; top_k 0 (off) or < cols; scratch: cols·(2·sizeof(T) + 4) bytes
+  // u: one draw per row; top_k 0 (off) or < cols; scratch: (cols + kSampleSlack)·(2·sizeof(T) + 4) bytes
   void (*sample)(const T* x, const double* u, int32_t* out, size_t rows, size_t cols, double temperature, size_t top_k,
                  double top_p, double min_p, void* scratch);
 };

@@ -67,7 +67,8 @@ struct F32 {
     return _mm_cvtss_f32(_mm_max_ss(s, _mm_shuffle_ps(s, s, 1)));
   }
   static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_GE_OQ))); }
-  static R selectAtLeast(R a, R b, R v) { return _mm256_and_ps(_mm256_cmp_ps(a, b, _CMP_GE_OQ), v); }
+  static R addWhereAtLeast(R s, R v, R lo) { return _mm256_add_ps(s, _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), v)); }
+  static constexpr bool kCompress = false;
 };
 
 struct F64 {
@@ -123,7 +124,8 @@ struct F64 {
     return _mm_cvtsd_f64(_mm_max_sd(s, _mm_unpackhi_pd(s, s)));
   }
   static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_GE_OQ))); }
-  static R selectAtLeast(R a, R b, R v) { return _mm256_and_pd(_mm256_cmp_pd(a, b, _CMP_GE_OQ), v); }
+  static R addWhereAtLeast(R s, R v, R lo) { return _mm256_add_pd(s, _mm256_and_pd(_mm256_cmp_pd(v, lo, _CMP_GE_OQ), v)); }
+  static constexpr bool kCompress = false;
 };
 
 }  // namespace

@@ -59,7 +59,13 @@ struct F32 {
   static T reduceAdd(R v) { return _mm_cvtss_f32(fold(v, add)); }
   static T reduceMax(R v) { return _mm_cvtss_f32(fold(v, max)); }
   static unsigned long long atLeastMask(R a, R b) { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
-  static R selectAtLeast(R a, R b, R v) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, b, _CMP_GE_OQ), v); }
+  static R addWhereAtLeast(R s, R v, R lo) { return _mm512_mask_add_ps(s, _mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ), s, v); }
+  // The lanes of v chosen by mask, packed and written as a whole vector at dst; returns how many.
+  static constexpr bool kCompress = true;
+  static size_t compressStore(unsigned long long mask, R v, T* dst) {
+    _mm512_storeu_ps(dst, _mm512_maskz_compress_ps(static_cast<__mmask16>(mask), v));
+    return static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(mask)));
+  }
 };
 
 struct F64 {
@@ -109,7 +115,12 @@ struct F64 {
   static T reduceAdd(R v) { return _mm_cvtsd_f64(fold(v, add)); }
   static T reduceMax(R v) { return _mm_cvtsd_f64(fold(v, max)); }
   static unsigned long long atLeastMask(R a, R b) { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
-  static R selectAtLeast(R a, R b, R v) { return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(a, b, _CMP_GE_OQ), v); }
+  static R addWhereAtLeast(R s, R v, R lo) { return _mm512_mask_add_pd(s, _mm512_cmp_pd_mask(v, lo, _CMP_GE_OQ), s, v); }
+  static constexpr bool kCompress = true;
+  static size_t compressStore(unsigned long long mask, R v, T* dst) {
+    _mm512_storeu_pd(dst, _mm512_maskz_compress_pd(static_cast<__mmask8>(mask), v));
+    return static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(mask)));
+  }
 };
 
 }  // namespace

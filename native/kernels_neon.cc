@@ -64,7 +64,10 @@ struct F32 {
     const uint32x4_t bits = {1, 2, 4, 8};
     return vaddvq_u32(vandq_u32(vcgeq_f32(a, b), bits));
   }
-  static R selectAtLeast(R a, R b, R v) { return vreinterpretq_f32_u32(vandq_u32(vcgeq_f32(a, b), vreinterpretq_u32_f32(v))); }
+  static R addWhereAtLeast(R s, R v, R lo) {
+    return vaddq_f32(s, vreinterpretq_f32_u32(vandq_u32(vcgeq_f32(v, lo), vreinterpretq_u32_f32(v))));
+  }
+  static constexpr bool kCompress = false;
 };
 
 struct F64 {
@@ -115,7 +118,10 @@ struct F64 {
     const uint64x2_t bits = {1, 2};
     return vaddvq_u64(vandq_u64(vcgeq_f64(a, b), bits));
   }
-  static R selectAtLeast(R a, R b, R v) { return vreinterpretq_f64_u64(vandq_u64(vcgeq_f64(a, b), vreinterpretq_u64_f64(v))); }
+  static R addWhereAtLeast(R s, R v, R lo) {
+    return vaddq_f64(s, vreinterpretq_f64_u64(vandq_u64(vcgeq_f64(v, lo), vreinterpretq_u64_f64(v))));
+  }
+  static constexpr bool kCompress = false;
 };
 
 }  // namespace

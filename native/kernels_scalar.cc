@@ -83,7 +83,8 @@ struct Scalar {
   static T reduceAdd(R v) { return v; }
   static T reduceMax(R v) { return v; }
   static unsigned long long atLeastMask(R a, R b) { return a >= b ? 1 : 0; }
-  static R selectAtLeast(R a, R b, R v) { return a >= b ? v : T(0); }
+  static R addWhereAtLeast(R s, R v, R lo) { return v >= lo ? s + v : s; }
+  static constexpr bool kCompress = false;
 };
 
 // float: a·b is exact in double, so c − a·b rounds once.

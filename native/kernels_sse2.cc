@@ -66,7 +66,8 @@ struct F32 {
     return _mm_cvtss_f32(_mm_max_ss(s, _mm_shuffle_ps(s, s, 1)));
   }
   static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm_movemask_ps(_mm_cmpge_ps(a, b))); }
-  static R selectAtLeast(R a, R b, R v) { return _mm_and_ps(_mm_cmpge_ps(a, b), v); }
+  static R addWhereAtLeast(R s, R v, R lo) { return _mm_add_ps(s, _mm_and_ps(_mm_cmpge_ps(v, lo), v)); }
+  static constexpr bool kCompress = false;
 };
 
 struct F64 {
@@ -124,7 +125,8 @@ struct F64 {
   static T reduceAdd(R v) { return _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v))); }
   static T reduceMax(R v) { return _mm_cvtsd_f64(_mm_max_sd(v, _mm_unpackhi_pd(v, v))); }
   static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm_movemask_pd(_mm_cmpge_pd(a, b))); }
-  static R selectAtLeast(R a, R b, R v) { return _mm_and_pd(_mm_cmpge_pd(a, b), v); }
+  static R addWhereAtLeast(R s, R v, R lo) { return _mm_add_pd(s, _mm_and_pd(_mm_cmpge_pd(v, lo), v)); }
+  static constexpr bool kCompress = false;
 };
 
 }  // namespace

@@ -46,8 +46,8 @@ struct LogitsCall {
                          static_cast<long long>(ignore), static_cast<T*>(b.data) + from, n, cols, t);
         break;
       case kSample: {
-        static thread_local std::vector<unsigned char> scratch;  // cols·(2·sizeof(T) + 4) bytes
-        const size_t bytes = cols * (2 * sizeof(T) + sizeof(int32_t));
+        static thread_local std::vector<unsigned char> scratch;
+        const size_t bytes = (cols + kSampleSlack) * (2 * sizeof(T) + sizeof(int32_t));
         if (scratch.size() < bytes) scratch.resize(bytes);
         lk.sample(xs, static_cast<const double*>(a.data) + from, static_cast<int32_t*>(b.data) + from, n, cols, t,
                   topK, topP, minP, scratch.data());
@@ -127,11 +127,20 @@ bool readCall(const Napi::CallbackInfo& info, LogitsCall::Kind kind, LogitsCall*
       }
       // An ignore index outside any target's range matches none: as none.
       c->hasIgnore = c->ignore >= -2147483648.0 && c->ignore <= 4294967295.0 && c->ignore == static_cast<double>(static_cast<long long>(c->ignore));
+      // The kernel reads x at every target: count the rows out of range (a loop the compiler vectorises),
+      // and find the first only if there is one.
       const bool isUnsigned = c->a.type == napi_uint32_array;
-      for (size_t r = 0; r < c->rows; ++r) {  // the kernel reads x at every target
-        const int32_t raw = static_cast<const int32_t*>(c->a.data)[r];
-        const double v = isUnsigned ? static_cast<double>(static_cast<uint32_t>(raw)) : raw;
-        if (!(v >= 0 && v < cols) && !(c->hasIgnore && v == c->ignore)) return fail(env, true, "target[" + std::to_string(r) + "] is out of range");
+      const uint32_t* target = static_cast<const uint32_t*>(c->a.data);
+      const uint32_t limit = static_cast<uint32_t>(c->cols < 0xffffffffu ? c->cols : 0xffffffffu);
+      const uint32_t ignored = c->hasIgnore ? static_cast<uint32_t>(static_cast<long long>(c->ignore)) : 0;
+      const bool ignoreFits = c->hasIgnore && (isUnsigned ? c->ignore >= 0 : c->ignore < 2147483648.0);
+      size_t bad = 0;
+      for (size_t r = 0; r < c->rows; ++r) {
+        // an int32 target below 0 reads as 2^31 or more: out of range like one ≥ cols
+        bad += static_cast<size_t>(target[r] >= limit && !(ignoreFits && target[r] == ignored));
+      }
+      for (size_t r = 0; bad > 0 && r < c->rows; ++r) {
+        if (target[r] >= limit && !(ignoreFits && target[r] == ignored)) return fail(env, true, "target[" + std::to_string(r) + "] is out of range");
       }
       *next = 6;
       return true;

@@ -270,7 +270,7 @@ void checkLogits(const TableEntry& te, const std::vector<T>& input, size_t rows,
   // sample
   struct Setting { size_t topK; double topP, minP; };
   const Setting settings[] = {{0, 1, 0}, {std::min<size_t>(7, cols - 1), 0.7, 0.05}, {0, 0.5, 0.02}};
-  std::vector<unsigned char> scratch(cols * (2 * sizeof(T) + 4) + 64);
+  std::vector<unsigned char> scratch((cols + sigmax::kSampleSlack) * (2 * sizeof(T) + 4) + 64);
   std::vector<double> u(rows);
   for (size_t r = 0; r < rows; ++r) u[r] = static_cast<double>(drawFor(seed, r + 7) >> 11) * 0x1p-53;
   for (const Setting& s : settings) {

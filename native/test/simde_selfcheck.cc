@@ -257,5 +257,26 @@ int sigmaxSimdeSelfCheck() {
     r = lanes(_mm512_max_ps(_mm512_set1_ps(0.4999f), _mm512_set1_ps(0.5f)));
     expect(r.v[0] == 0.5f, "max_ps clamp");
   }
+  // the logits toolkit: GE_OQ masks (NaN never passes), masked adds, and compress (packed, zeroed above).
+  {
+    const __m512 v = _mm512_setr_ps(0.5f, nanf, 0.25f, 1, 0.125f, 0.25f, -inff, 0, 2, 3, 0.3f, 0.2f, 0.25f, nanf, 9, 0.26f);
+    const __mmask16 ge = _mm512_cmp_ps_mask(v, _mm512_set1_ps(0.25f), _CMP_GE_OQ);
+    expect(ge == 0xd72d, "cmp_ps_mask(GE_OQ): equal passes, NaN and below do not");
+    F16 r = lanes(_mm512_mask_add_ps(_mm512_set1_ps(10.0f), ge, _mm512_set1_ps(10.0f), v));
+    expect(r.v[0] == 10.5f && r.v[1] == 10.0f && r.v[4] == 10.0f && r.v[3] == 11.0f, "mask_add_ps: masked lanes keep s");
+    r = lanes(_mm512_maskz_compress_ps(ge, v));
+    const float want[16] = {0.5f, 0.25f, 1, 0.25f, 2, 3, 0.3f, 0.25f, 9, 0.26f, 0, 0, 0, 0, 0, 0};
+    bool ok = true;
+    for (int i = 0; i < 16; ++i) ok = ok && same(r.v[i], want[i]);
+    expect(ok, "maskz_compress_ps: chosen lanes packed in order, zero above");
+    const __m512d vd = _mm512_setr_pd(1, nand, 3, -infd, 5, 0.5, 7, 8);
+    const __mmask8 ged = _mm512_cmp_pd_mask(vd, _mm512_set1_pd(1.0), _CMP_GE_OQ);
+    expect(ged == 0xd5, "cmp_pd_mask(GE_OQ)");
+    D8 d = lanes(_mm512_maskz_compress_pd(ged, vd));
+    expect(d.v[0] == 1 && d.v[1] == 3 && d.v[2] == 5 && d.v[3] == 7 && d.v[4] == 8 && d.v[5] == 0 && d.v[7] == 0,
+           "maskz_compress_pd");
+    d = lanes(_mm512_mask_add_pd(_mm512_set1_pd(1.0), ged, _mm512_set1_pd(1.0), vd));
+    expect(d.v[0] == 2 && d.v[1] == 1 && d.v[7] == 9, "mask_add_pd");
+  }
   return failures;
 }
