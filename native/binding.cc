@@ -17,13 +17,9 @@
 
 namespace {
 
+using sigmax::Instance;
 using sigmax::Op;
 using sigmax::Work;
-
-struct Instance {
-  const sigmax::KernelTable* table = nullptr;
-  sigmax::AsyncCalls* calls = nullptr;
-};
 
 /**
  * What an operation takes: 2 or 3 arrays (`input`, for the backward passes dy, then out), then
@@ -50,6 +46,7 @@ constexpr Signature signatureOf(Op op) {
     case Op::kSoftmaxBackward:
     case Op::kLogSoftmaxBackward: return {3, true, false, Signature::kSameLength, "y", true};
     case Op::kSoftmaxJacobian: return {2, false, false, Signature::kSquare, "y", false};
+    default: break;  // the logits toolkit: native/logits_binding.cc
   }
   return {0, false, false, Signature::kSameLength, "", false};
 }
@@ -244,7 +241,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exportOp<Op::kSoftmaxBackward>(env, exports, instance, "softmaxBackward");
   exportOp<Op::kLogSoftmaxBackward>(env, exports, instance, "logSoftmaxBackward");
   exportOp<Op::kSoftmaxJacobian>(env, exports, instance, "softmaxJacobian");
-  sigmax::exportLogits(env, exports, &instance->table);  // argmax, topK, crossEntropy, sample
+  sigmax::exportLogits(env, exports, instance);  // argmax, topK, crossEntropy, sample
   return exports;
 }
 

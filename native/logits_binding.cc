@@ -1,17 +1,15 @@
 // The binding of the logits toolkit (native/logits_body.inc): argmax, topK, crossEntropy and sample,
-// each as `name(...)` on the calling thread and `nameAsync(..., threads, abort)` returning a Promise.
+// each as `name(...)` on the calling thread and `nameAsync(..., threads, abort)` returning a Promise,
+// run by the same Schedule and async calls as the other functions (native/schedule.h, async_call.h).
 // The messages users see come from lib/validate.ts; this layer re-checks what memory safety needs
 // (array types, lengths, cols, k, the targets' range) and never copies data.
 //   argmax(x, out: Int32Array, cols)
 //   topK(x, indices: Int32Array, values, cols, k, temperature, kind)   kind: 0 probs, 1 logprobs, 2 logits
 //   crossEntropy(x, target: Int32Array | Uint32Array, out, cols, temperature, ignoreIndex)   NaN: none
 //   sample(x, u: Float64Array, out: Int32Array, cols, temperature, topK, topP, minP)   topK 0: off
-// An async call runs on one thread of libuv's pool, in blocks of whole rows, and stops between blocks
-// once abort[0] is non-zero; `threads` is accepted and not used (rows are not split across threads).
 #include "logits_binding.h"
 
 #include <string>
-#include <vector>
 
 namespace sigmax {
 namespace {
@@ -20,46 +18,6 @@ struct View {
   napi_typedarray_type type = napi_int8_array;
   size_t length = 0;
   void* data = nullptr;
-};
-
-/** One call's checked arguments. */
-struct LogitsCall {
-  enum Kind { kArgmax, kTopK, kCrossEntropy, kSample } kind = kArgmax;
-  View x, a, b;  // a, b: the other arrays, in argument order
-  size_t rows = 0, cols = 1, k = 1, topK = 0;
-  double t = 1, topP = 1, minP = 0, ignore = 0;
-  int valuesKind = 0;
-  bool hasIgnore = false;
-
-  /** Rows [from, to) on `table`. */
-  template <class T>
-  void runAs(const LogitsKernels<T>& lk, size_t from, size_t to) const {
-    const T* xs = static_cast<const T*>(x.data) + from * cols;
-    const size_t n = to - from;
-    switch (kind) {
-      case kArgmax: lk.argmax(xs, static_cast<int32_t*>(a.data) + from, n, cols); break;
-      case kTopK:
-        lk.top_k(xs, static_cast<int32_t*>(a.data) + from * k, static_cast<T*>(b.data) + from * k, n, cols, k, t, valuesKind);
-        break;
-      case kCrossEntropy:
-        lk.cross_entropy(xs, static_cast<const int32_t*>(a.data) + from, a.type == napi_uint32_array, hasIgnore,
-                         static_cast<long long>(ignore), static_cast<T*>(b.data) + from, n, cols, t);
-        break;
-      case kSample: {
-        static thread_local std::vector<unsigned char> scratch;
-        const size_t bytes = (cols + kSampleSlack) * (2 * sizeof(T) + sizeof(int32_t));
-        if (scratch.size() < bytes) scratch.resize(bytes);
-        lk.sample(xs, static_cast<const double*>(a.data) + from, static_cast<int32_t*>(b.data) + from, n, cols, t,
-                  topK, topP, minP, scratch.data());
-        break;
-      }
-    }
-  }
-  void run(const KernelTable& table, size_t from, size_t to) const {
-    if (to <= from) return;
-    if (x.type == napi_float64_array) runAs<double>(table.logits64, from, to);
-    else runAs<float>(table.logits32, from, to);
-  }
 };
 
 bool fail(Napi::Env env, bool range, const std::string& what) {
@@ -84,135 +42,132 @@ bool number(const Napi::CallbackInfo& info, size_t i, double* v) {
 
 bool isCount(double v) { return v >= 1 && v <= 9007199254740992.0 && v == static_cast<double>(static_cast<size_t>(v)); }
 
-/** Reads and checks the arguments of `kind`; the index of the first argument after them in *next. */
-bool readCall(const Napi::CallbackInfo& info, LogitsCall::Kind kind, LogitsCall* c, size_t* next) {
+/**
+ * crossEntropy's targets: every one in [0, cols) or equal to the ignore index, since the kernel reads x
+ * at each. Counts the rows out of range in a loop the compiler vectorises, and finds the first only if
+ * there is one.
+ */
+bool checkTargets(Napi::Env env, const View& target, size_t cols, const LogitsArgs& a) {
+  const uint32_t* t = static_cast<const uint32_t*>(target.data);
+  const uint32_t limit = static_cast<uint32_t>(cols < 0xffffffffu ? cols : 0xffffffffu);
+  // an int32 target below 0 reads as 2^31 or more: out of range like one ≥ cols
+  const bool ignoreFits = a.hasIgnore && (a.unsignedTarget ? a.ignore >= 0 : a.ignore < 2147483648LL);
+  const uint32_t ignored = static_cast<uint32_t>(a.ignore);
+  size_t bad = 0;
+  for (size_t r = 0; r < target.length; ++r) bad += static_cast<size_t>(t[r] >= limit && !(ignoreFits && t[r] == ignored));
+  for (size_t r = 0; bad > 0 && r < target.length; ++r) {
+    if (t[r] >= limit && !(ignoreFits && t[r] == ignored)) return fail(env, true, "target[" + std::to_string(r) + "] is out of range");
+  }
+  return true;
+}
+
+/** Reads and checks the arguments of `op` into *w; the index of the first argument after them in *next. */
+bool readCall(const Napi::CallbackInfo& info, Op op, Work* w, size_t* next) {
   Napi::Env env = info.Env();
-  c->kind = kind;
+  View x, a, b;
   double cols = 0;
-  if (!typedArray(info, 0, &c->x) || !typedArray(info, 1, &c->a)) return false;
-  if (c->x.type != napi_float32_array && c->x.type != napi_float64_array) return fail(env, false, "x must be a Float32Array or Float64Array");
-  const size_t colsAt = kind == LogitsCall::kArgmax ? 2 : 3;
-  if (kind != LogitsCall::kArgmax && !typedArray(info, 2, &c->b)) return false;
-  if (!number(info, colsAt, &cols) || !isCount(cols) || c->x.length % static_cast<size_t>(cols) != 0) {
+  if (!typedArray(info, 0, &x) || !typedArray(info, 1, &a)) return false;
+  if (x.type != napi_float32_array && x.type != napi_float64_array) return fail(env, false, "x must be a Float32Array or Float64Array");
+  const size_t colsAt = op == Op::kArgmax ? 2 : 3;
+  if (op != Op::kArgmax && !typedArray(info, 2, &b)) return false;
+  if (!number(info, colsAt, &cols) || !isCount(cols) || x.length % static_cast<size_t>(cols) != 0) {
     return fail(env, true, "cols must be a positive integer dividing the input length");
   }
-  c->cols = static_cast<size_t>(cols);
-  c->rows = c->x.length / c->cols;
+  w->op = op;
+  w->f64 = x.type == napi_float64_array;
+  w->in = x.data;
+  w->length = x.length;
+  w->cols = static_cast<size_t>(cols);
+  const size_t rows = x.length / w->cols;
+  LogitsArgs& l = w->logits;
   *next = colsAt + 1;
   auto temperature = [&](size_t i) {
-    if (!number(info, i, &c->t)) return false;
-    return c->t > 0 && c->t - c->t == 0 ? true : fail(env, true, "temperature must be finite and > 0");
+    if (!number(info, i, &w->temperature)) return false;
+    return w->temperature > 0 && w->temperature - w->temperature == 0 ? true : fail(env, true, "temperature must be finite and > 0");
   };
-  switch (kind) {
-    case LogitsCall::kArgmax:
-      if (c->a.type != napi_int32_array || c->a.length != c->rows) return fail(env, true, "out must be an Int32Array of one per row");
+  switch (op) {
+    case Op::kArgmax:
+      if (a.type != napi_int32_array || a.length != rows) return fail(env, true, "out must be an Int32Array of one per row");
+      l.index = static_cast<int32_t*>(a.data);
       return true;
-    case LogitsCall::kTopK: {
-      double k = 0, kindValue = 0;
-      if (!number(info, 4, &k) || !temperature(5) || !number(info, 6, &kindValue)) return false;
+    case Op::kTopK: {
+      double k = 0, kind = 0;
+      if (!number(info, 4, &k) || !temperature(5) || !number(info, 6, &kind)) return false;
       if (!isCount(k) || k > cols) return fail(env, true, "k must be an integer in [1, cols]");
-      c->k = static_cast<size_t>(k);
-      c->valuesKind = kindValue == 1 ? 1 : kindValue == 2 ? 2 : 0;
-      if (c->a.type != napi_int32_array || c->a.length != c->rows * c->k || c->b.type != c->x.type || c->b.length != c->rows * c->k) {
+      l.k = static_cast<size_t>(k);
+      l.valuesKind = kind == 1 ? 1 : kind == 2 ? 2 : 0;
+      if (a.type != napi_int32_array || a.length != rows * l.k || b.type != x.type || b.length != rows * l.k) {
         return fail(env, true, "indices and values must hold k per row");
       }
+      l.index = static_cast<int32_t*>(a.data);
+      l.values = b.data;
       *next = 7;
       return true;
     }
-    case LogitsCall::kCrossEntropy: {
-      if (!temperature(4) || !number(info, 5, &c->ignore)) return false;
-      if ((c->a.type != napi_int32_array && c->a.type != napi_uint32_array) || c->a.length != c->rows || c->b.type != c->x.type ||
-          c->b.length != c->rows) {
+    case Op::kCrossEntropy: {
+      double ignore = 0;
+      if (!temperature(4) || !number(info, 5, &ignore)) return false;
+      if ((a.type != napi_int32_array && a.type != napi_uint32_array) || a.length != rows || b.type != x.type || b.length != rows) {
         return fail(env, true, "target and out must hold one per row");
       }
       // An ignore index outside any target's range matches none: as none.
-      c->hasIgnore = c->ignore >= -2147483648.0 && c->ignore <= 4294967295.0 && c->ignore == static_cast<double>(static_cast<long long>(c->ignore));
-      // The kernel reads x at every target: count the rows out of range (a loop the compiler vectorises),
-      // and find the first only if there is one.
-      const bool isUnsigned = c->a.type == napi_uint32_array;
-      const uint32_t* target = static_cast<const uint32_t*>(c->a.data);
-      const uint32_t limit = static_cast<uint32_t>(c->cols < 0xffffffffu ? c->cols : 0xffffffffu);
-      const uint32_t ignored = c->hasIgnore ? static_cast<uint32_t>(static_cast<long long>(c->ignore)) : 0;
-      const bool ignoreFits = c->hasIgnore && (isUnsigned ? c->ignore >= 0 : c->ignore < 2147483648.0);
-      size_t bad = 0;
-      for (size_t r = 0; r < c->rows; ++r) {
-        // an int32 target below 0 reads as 2^31 or more: out of range like one ≥ cols
-        bad += static_cast<size_t>(target[r] >= limit && !(ignoreFits && target[r] == ignored));
-      }
-      for (size_t r = 0; bad > 0 && r < c->rows; ++r) {
-        if (target[r] >= limit && !(ignoreFits && target[r] == ignored)) return fail(env, true, "target[" + std::to_string(r) + "] is out of range");
-      }
+      l.hasIgnore = ignore >= -2147483648.0 && ignore <= 4294967295.0 && ignore == static_cast<double>(static_cast<long long>(ignore));
+      l.ignore = l.hasIgnore ? static_cast<long long>(ignore) : 0;
+      l.unsignedTarget = a.type == napi_uint32_array;
+      l.target = static_cast<const int32_t*>(a.data);
+      l.values = b.data;
       *next = 6;
-      return true;
+      return checkTargets(env, a, w->cols, l);
     }
-    case LogitsCall::kSample: {
+    case Op::kSample: {
       double topK = 0;
-      if (!temperature(4) || !number(info, 5, &topK) || !number(info, 6, &c->topP) || !number(info, 7, &c->minP)) return false;
+      if (!temperature(4) || !number(info, 5, &topK) || !number(info, 6, &l.topP) || !number(info, 7, &l.minP)) return false;
       if (!(topK >= 0 && topK < cols) || topK != static_cast<double>(static_cast<size_t>(topK))) return fail(env, true, "topK must be an integer in [0, cols)");
-      c->topK = static_cast<size_t>(topK);
-      if (c->a.type != napi_float64_array || c->a.length != c->rows || c->b.type != napi_int32_array || c->b.length != c->rows) {
+      l.topK = static_cast<size_t>(topK);
+      if (a.type != napi_float64_array || a.length != rows || b.type != napi_int32_array || b.length != rows) {
         return fail(env, true, "u and out must hold one per row");
       }
+      l.u = static_cast<const double*>(a.data);
+      l.index = static_cast<int32_t*>(b.data);
       *next = 8;
       return true;
     }
+    default:
+      return false;
   }
-  return false;
 }
 
-/** The async call: blocks of rows on a libuv pool thread, the arrays referenced until it settles. */
-class LogitsWorker : public Napi::AsyncWorker {
- public:
-  LogitsWorker(Napi::Env env, const KernelTable& table, const LogitsCall& call, const int32_t* abort)
-      : Napi::AsyncWorker(env), table_(table), call_(call), abort_(abort), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise promise() const { return deferred_.Promise(); }
-  void keep(Napi::Value v) {
-    if (v.IsObject()) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
-  }
-  void Execute() override {
-    const size_t perBlock = call_.cols >= (size_t{1} << 16) ? 1 : (size_t{1} << 16) / call_.cols;
-    for (size_t from = 0; from < call_.rows; from += perBlock) {
-      if (abort_ != nullptr && __atomic_load_n(abort_, __ATOMIC_RELAXED) != 0) return;
-      call_.run(table_, from, from + perBlock < call_.rows ? from + perBlock : call_.rows);
-    }
-  }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+const KernelTable* tableOf(const Napi::CallbackInfo& info) {
+  const KernelTable* table = static_cast<const Instance*>(info.Data())->table;
+  if (table == nullptr) Napi::Error::New(info.Env(), "sigmax native: select() must be called first").ThrowAsJavaScriptException();
+  return table;
+}
 
- private:
-  const KernelTable& table_;
-  LogitsCall call_;
-  const int32_t* abort_;
-  Napi::Promise::Deferred deferred_;
-  std::vector<Napi::ObjectReference> refs_;
-};
-
-template <LogitsCall::Kind kKind>
+template <Op kOp>
 Napi::Value callSync(const Napi::CallbackInfo& info) {
-  const KernelTable* table = *static_cast<const KernelTable* const*>(info.Data());
-  if (table == nullptr) {
-    Napi::Error::New(info.Env(), "sigmax native: select() must be called first").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
-  }
-  LogitsCall c;
+  const KernelTable* table = tableOf(info);
+  Work w;
   size_t next = 0;
-  if (readCall(info, kKind, &c, &next)) c.run(*table, 0, c.rows);
+  if (table != nullptr && readCall(info, kOp, &w, &next)) runWork(*table, w);
   return info.Env().Undefined();
 }
 
-template <LogitsCall::Kind kKind>
+// nameAsync(...arguments of name, threads, abort): threads a positive integer (undefined: 1), abort an
+// Int32Array whose first element the caller sets to stop the work, or null/undefined.
+template <Op kOp>
 Napi::Value callAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const KernelTable* table = *static_cast<const KernelTable* const*>(info.Data());
-  if (table == nullptr) {
-    Napi::Error::New(env, "sigmax native: select() must be called first").ThrowAsJavaScriptException();
+  const KernelTable* table = tableOf(info);
+  Work w;
+  size_t next = 0;
+  if (table == nullptr || !readCall(info, kOp, &w, &next)) return env.Undefined();
+  double threads = 1;
+  if (!info[next].IsUndefined() && (!number(info, next, &threads) || !isCount(threads))) {
+    fail(env, true, "threads must be a positive integer");
     return env.Undefined();
   }
-  LogitsCall c;
-  size_t next = 0;
-  if (!readCall(info, kKind, &c, &next)) return env.Undefined();
   const int32_t* abort = nullptr;
-  if (info.Length() > next + 1 && info[next + 1].IsTypedArray()) {
+  if (!info[next + 1].IsUndefined() && !info[next + 1].IsNull()) {
     View v;
     if (!typedArray(info, next + 1, &v) || v.type != napi_int32_array || v.length < 1) {
       fail(env, false, "abort must be an Int32Array");
@@ -220,28 +175,26 @@ Napi::Value callAsync(const Napi::CallbackInfo& info) {
     }
     abort = static_cast<const int32_t*>(v.data);
   }
-  LogitsWorker* worker = new LogitsWorker(env, *table, c, abort);
-  for (size_t i = 0; i < info.Length(); ++i) worker->keep(info[i]);
-  const Napi::Promise promise = worker->promise();
-  worker->Queue();
-  return promise;
+  napi_value keep[3] = {info[0], info[1], info[2]};
+  const napi_value promise = startAsyncCall(env, static_cast<const Instance*>(info.Data())->calls, *table, w,
+                                            static_cast<size_t>(threads < 4096 ? threads : 4096), abort, keep, 3);
+  return promise == nullptr ? env.Undefined() : Napi::Value(env, promise);
 }
 
-template <LogitsCall::Kind kKind>
-void exportPair(Napi::Env env, Napi::Object exports, const KernelTable* const* table, const char* name) {
-  void* data = const_cast<KernelTable**>(table);
-  exports.Set(name, Napi::Function::New(env, callSync<kKind>, name, data));
+template <Op kOp>
+void exportPair(Napi::Env env, Napi::Object exports, Instance* instance, const char* name) {
+  exports.Set(name, Napi::Function::New(env, callSync<kOp>, name, instance));
   const std::string asyncName = std::string(name) + "Async";
-  exports.Set(asyncName, Napi::Function::New(env, callAsync<kKind>, asyncName, data));
+  exports.Set(asyncName, Napi::Function::New(env, callAsync<kOp>, asyncName, instance));
 }
 
 }  // namespace
 
-void exportLogits(Napi::Env env, Napi::Object exports, const KernelTable* const* table) {
-  exportPair<LogitsCall::kArgmax>(env, exports, table, "argmax");
-  exportPair<LogitsCall::kTopK>(env, exports, table, "topK");
-  exportPair<LogitsCall::kCrossEntropy>(env, exports, table, "crossEntropy");
-  exportPair<LogitsCall::kSample>(env, exports, table, "sample");
+void exportLogits(Napi::Env env, Napi::Object exports, Instance* instance) {
+  exportPair<Op::kArgmax>(env, exports, instance, "argmax");
+  exportPair<Op::kTopK>(env, exports, instance, "topK");
+  exportPair<Op::kCrossEntropy>(env, exports, instance, "crossEntropy");
+  exportPair<Op::kSample>(env, exports, instance, "sample");
 }
 
 }  // namespace sigmax

@@ -4,12 +4,19 @@
 
 #include <napi.h>
 
+#include "async_call.h"
 #include "kernels.h"
 
 namespace sigmax {
 
-/** Exports argmax, topK, crossEntropy, sample and their …Async twins; *table is the selected ISA's. */
-void exportLogits(Napi::Env env, Napi::Object exports, const KernelTable* const* table);
+/** What an environment's functions share: the selected ISA's kernels (set by select()) and its async calls. */
+struct Instance {
+  const KernelTable* table = nullptr;
+  AsyncCalls* calls = nullptr;
+};
+
+/** Exports argmax, topK, crossEntropy, sample and their …Async twins. */
+void exportLogits(Napi::Env env, Napi::Object exports, Instance* instance);
 
 }  // namespace sigmax
 

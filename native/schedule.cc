@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 namespace sigmax {
 namespace {
@@ -23,7 +25,53 @@ void runAs(const TypedKernels<T>& k, const Work& w) {
     case Op::kSoftmaxBackward: return k.softmax_backward(in, dy, out, rows, cols);
     case Op::kLogSoftmaxBackward: return k.log_softmax_backward(in, dy, out, rows, cols);
     case Op::kSoftmaxJacobian: return k.softmax_jacobian_rows(in, n, 0, n, out);
+    default: return;  // the logits toolkit: runLogits
   }
+}
+
+bool isLogits(Op op) { return op == Op::kArgmax || op == Op::kTopK || op == Op::kCrossEntropy || op == Op::kSample; }
+
+template <class T> const LogitsKernels<T>& logitsOf(const KernelTable& table);
+template <> const LogitsKernels<float>& logitsOf<float>(const KernelTable& table) { return table.logits32; }
+template <> const LogitsKernels<double>& logitsOf<double>(const KernelTable& table) { return table.logits64; }
+
+/** The logits kernel of `w` on rows [from, to). */
+template <class T>
+void runLogitsAs(const LogitsKernels<T>& lk, const Work& w, size_t from, size_t to) {
+  const size_t cols = w.cols, n = to - from;
+  const LogitsArgs& a = w.logits;
+  const T* x = static_cast<const T*>(w.in) + from * cols;
+  if (n == 0) return;
+  switch (w.op) {
+    case Op::kArgmax: return lk.argmax(x, a.index + from, n, cols);
+    case Op::kTopK:
+      return lk.top_k(x, a.index + from * a.k, static_cast<T*>(a.values) + from * a.k, n, cols, a.k, w.temperature, a.valuesKind);
+    case Op::kCrossEntropy:
+      return lk.cross_entropy(x, a.target + from, a.unsignedTarget, a.hasIgnore, a.ignore, static_cast<T*>(a.values) + from, n,
+                              cols, w.temperature);
+    case Op::kSample: {
+      static thread_local std::vector<unsigned char> scratch;
+      const size_t bytes = (cols + kSampleSlack) * (2 * sizeof(T) + sizeof(int32_t));
+      if (scratch.size() < bytes) scratch.resize(bytes);
+      return lk.sample(x, a.u + from, a.index + from, n, cols, w.temperature, a.topK, a.topP, a.minP, scratch.data());
+    }
+    default: return;
+  }
+}
+
+void runLogits(const KernelTable& table, const Work& w, size_t from, size_t to) {
+  if (w.f64) runLogitsAs(table.logits64, w, from, to);
+  else runLogitsAs(table.logits32, w, from, to);
+}
+
+/** (m − xt)/t without a spurious overflow of m − xt when t > 1 (then halves: exact), as the kernels. */
+double scaledGap(double m, double xt, double t) { return t > 1 ? (m * 0.5 - xt * 0.5) / (t * 0.5) : (m - xt) / t; }
+
+/** Whether (av, ai) ranks above (bv, bi) in topK's order: larger first, equal by lower index, NaN last. */
+bool ranksAbove(double av, int32_t ai, double bv, int32_t bi) {
+  if (av != av) return bv != bv && ai < bi;
+  if (bv != bv) return true;
+  return av > bv || (av == bv && ai < bi);
 }
 
 bool isElementwise(Op op) { return op == Op::kSigmoid || op == Op::kSigmoidDerivative || op == Op::kSigmoidBackward; }
@@ -45,7 +93,8 @@ bool hasNaN(const T* x, size_t n) {
 }  // namespace
 
 void runWork(const KernelTable& table, const Work& work) {
-  if (work.f64) runAs(table.f64, work);
+  if (isLogits(work.op)) runLogits(table, work, 0, work.length / work.cols);
+  else if (work.f64) runAs(table.f64, work);
   else runAs(table.f32, work);
 }
 
@@ -84,7 +133,19 @@ void Schedule::storeRowValue(double v) {
 }
 
 void Schedule::startRow() {
-  phase_ = isBackward(work_.op) ? Phase::kSum : Phase::kMax;
+  cut(work_.cols, 1);
+  const LogitsArgs& a = work_.logits;
+  bool ignored = false;
+  if (work_.op == Op::kCrossEntropy && a.hasIgnore) {
+    const long long target = a.unsignedTarget ? static_cast<long long>(static_cast<uint32_t>(a.target[row_])) : a.target[row_];
+    ignored = target == a.ignore;
+  }
+  if (work_.op == Op::kSample || ignored) {
+    phase_ = Phase::kWholeRow;
+    chunks_ = 1;
+  } else {
+    phase_ = isBackward(work_.op) ? Phase::kSum : work_.op == Op::kArgmax ? Phase::kArgmaxParts : Phase::kMax;
+  }
   results_.assign(chunks_, 0.0);
 }
 
@@ -99,6 +160,7 @@ void Schedule::runChunkAs(const TypedKernels<T>& k, size_t from, size_t to) {
   const size_t n = to - from;
   if (phase_ == Phase::kUnits) {
     if (n == 0) return;
+    if (isLogits(work_.op)) return runLogits(table_, work_, from, to);
     Work part = work_;
     if (work_.op == Op::kSoftmaxJacobian) {
       const size_t kk = work_.length;
@@ -117,8 +179,9 @@ void Schedule::runChunkAs(const TypedKernels<T>& k, size_t from, size_t to) {
   const size_t offset = row_ * work_.cols + from;
   const T* x = static_cast<const T*>(work_.in) + offset;
   const T* dy = static_cast<const T*>(work_.dy) + (work_.dy != nullptr ? offset : 0);
-  T* out = static_cast<T*>(work_.out) + (work_.op == Op::kLogSumExp ? 0 : offset);
-  double& result = results_[from / chunkUnits_];
+  T* out = work_.out == nullptr ? nullptr : static_cast<T*>(work_.out) + (work_.op == Op::kLogSumExp ? 0 : offset);
+  const size_t part = from / chunkUnits_;
+  double& result = results_[part];
   const double t = work_.temperature;
   switch (phase_) {
     case Phase::kMax:
@@ -141,8 +204,56 @@ void Schedule::runChunkAs(const TypedKernels<T>& k, size_t from, size_t to) {
     case Phase::kSpecial:
       k.special_row(x, out, n, static_cast<T>(max_), work_.op == Op::kLogSoftmax);
       return;
+    case Phase::kArgmaxParts: {
+      int32_t j = 0;
+      logitsOf<T>(table_).argmax(x, &j, 1, n);
+      result = static_cast<double>(from + static_cast<size_t>(j));
+      return;
+    }
+    case Phase::kTopKParts: {
+      // this part's best (as logits) into its slot, and its Σ e^((x − m)/t)
+      const size_t kk = work_.logits.k, kept = std::min(kk, n);
+      T* values = reinterpret_cast<T*>(partValues_.data() + part * kk);
+      int32_t* indices = partIndices_.data() + part * kk;
+      logitsOf<T>(table_).top_k(x, indices, values, 1, n, kept, 1, 2);
+      for (size_t j = 0; j < kept; ++j) indices[j] += static_cast<int32_t>(from);
+      if (work_.logits.valuesKind != 2) result = k.exp_sum(x, nullptr, n, static_cast<T>(max_), work_.temperature);
+      return;
+    }
+    case Phase::kWholeRow:
+      runLogits(table_, work_, row_, row_ + 1);
+      return;
     case Phase::kUnits:
       return;
+  }
+}
+
+/** topK of the long row in progress: the parts' best merged into the row's k best, and their values. */
+template <class T>
+void Schedule::mergeTopK(const TypedKernels<T>& k) {
+  const LogitsArgs& a = work_.logits;
+  const size_t kk = a.k;
+  std::vector<std::pair<double, int32_t>> candidates;
+  for (size_t part = 0; part < chunks_; ++part) {
+    const size_t from = part * chunkUnits_, kept = std::min(kk, std::min(units_, from + chunkUnits_) - from);
+    const T* values = reinterpret_cast<const T*>(partValues_.data() + part * kk);
+    for (size_t j = 0; j < kept; ++j) candidates.emplace_back(static_cast<double>(values[j]), partIndices_[part * kk + j]);
+  }
+  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(kk), candidates.end(),
+                    [](const std::pair<double, int32_t>& p, const std::pair<double, int32_t>& q) {
+                      return ranksAbove(p.first, p.second, q.first, q.second);
+                    });
+  T* values = static_cast<T*>(a.values) + row_ * kk;
+  int32_t* indices = a.index + row_ * kk;
+  for (size_t j = 0; j < kk; ++j) values[j] = static_cast<T>(candidates[j].first), indices[j] = candidates[j].second;
+  if (a.valuesKind == 2) return;
+  const double s = table_.f64.sum(results_.data(), results_.size());
+  const T m = static_cast<T>(max_);
+  if (a.valuesKind == 1) {
+    k.log_softmax_finish(values, values, kk, m, work_.temperature, static_cast<T>(std::log(s)));
+  } else {
+    k.exp_sum(values, values, kk, m, work_.temperature);
+    k.scale(values, kk, static_cast<T>(1 / s));
   }
 }
 
@@ -160,6 +271,15 @@ bool Schedule::nextPhase() {
         if (v > m) m = v;
       }
       max_ = m;
+      if (isLogits(work_.op)) {  // a row whose max is not finite runs whole, by the kernel's own rules
+        phase_ = !std::isfinite(m) ? Phase::kWholeRow : work_.op == Op::kTopK ? Phase::kTopKParts : Phase::kSum;
+        if (phase_ == Phase::kWholeRow) chunks_ = 1;
+        if (phase_ == Phase::kTopKParts) {
+          partValues_.assign(chunks_ * work_.logits.k, 0.0);
+          partIndices_.assign(chunks_ * work_.logits.k, 0);
+        }
+        return true;
+      }
       // NaN, all −∞ or some +∞: the special-value rules, which need to know whether a NaN is there.
       phase_ = std::isfinite(m) ? Phase::kSum : m != m ? Phase::kSpecial : Phase::kNaNScan;
       if (phase_ == Phase::kSpecial && work_.op == Op::kLogSumExp) break;
@@ -175,6 +295,21 @@ bool Schedule::nextPhase() {
     case Phase::kSum: {
       // The parts' sums, compensated (the float64 sum kernel over them).
       const double s = table_.f64.sum(results_.data(), results_.size());
+      if (work_.op == Op::kCrossEntropy) {
+        if (s != s) {  // a NaN that the max let through
+          phase_ = Phase::kWholeRow;
+          chunks_ = 1;
+          return true;
+        }
+        const LogitsArgs& a = work_.logits;
+        const size_t target = a.unsignedTarget ? static_cast<uint32_t>(a.target[row_]) : static_cast<size_t>(a.target[row_]);
+        const size_t at = row_ * work_.cols + target;
+        const double xt = work_.f64 ? static_cast<const double*>(work_.in)[at] : static_cast<const float*>(work_.in)[at];
+        const double v = std::log(s) + scaledGap(max_, xt, work_.temperature);
+        if (work_.f64) static_cast<double*>(a.values)[row_] = v;
+        else static_cast<float*>(a.values)[row_] = static_cast<float>(v);
+        break;
+      }
       phase_ = Phase::kFinish;
       if (work_.op == Op::kLogSumExp) {
         storeRowValue(max_ + std::log(s));
@@ -183,8 +318,35 @@ bool Schedule::nextPhase() {
       total_ = work_.op == Op::kSoftmax ? 1 / s : work_.op == Op::kLogSoftmax ? std::log(s) : s;
       return true;
     }
+    case Phase::kArgmaxParts: {
+      // the parts in order: the first NaN found, else the largest value, the earliest part on ties
+      const size_t base = row_ * work_.cols;
+      auto at = [&](double j) {
+        const size_t i = base + static_cast<size_t>(j);
+        return work_.f64 ? static_cast<const double*>(work_.in)[i] : static_cast<double>(static_cast<const float*>(work_.in)[i]);
+      };
+      double best = results_[0];
+      for (const double j : results_) {
+        if (at(best) != at(best)) break;
+        if (at(j) != at(j) || at(j) > at(best)) best = j;
+      }
+      work_.logits.index[row_] = static_cast<int32_t>(best);
+      break;
+    }
+    case Phase::kTopKParts: {
+      const double s = table_.f64.sum(results_.data(), results_.size());
+      if (work_.logits.valuesKind != 2 && s != s) {  // a NaN that the max let through
+        phase_ = Phase::kWholeRow;
+        chunks_ = 1;
+        return true;
+      }
+      if (work_.f64) mergeTopK(table_.f64);
+      else mergeTopK(table_.f32);
+      break;
+    }
     case Phase::kFinish:
     case Phase::kSpecial:
+    case Phase::kWholeRow:
       break;
   }
   // The row is done (logSumExp of a special row: its value is the max, or NaN).

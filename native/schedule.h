@@ -5,6 +5,7 @@
 #define SIGMAX_SCHEDULE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <vector>
 
@@ -22,6 +23,25 @@ enum class Op {
   kSoftmaxBackward,
   kLogSoftmaxBackward,
   kSoftmaxJacobian,
+  // the logits toolkit (native/logits_body.inc)
+  kArgmax,
+  kTopK,
+  kCrossEntropy,
+  kSample,
+};
+
+/** The logits toolkit's arguments besides `in` and `cols` (their arrays checked by the binding). */
+struct LogitsArgs {
+  int32_t* index = nullptr;       // argmax, sample: out; topK: indices
+  const int32_t* target = nullptr;  // crossEntropy: int32, or uint32 when unsignedTarget
+  void* values = nullptr;         // topK: values; crossEntropy: out (the element type of `in`)
+  const double* u = nullptr;      // sample: one draw per row
+  size_t k = 1;                   // topK
+  int valuesKind = 0;             // topK: 0 probs, 1 logprobs, 2 logits
+  bool unsignedTarget = false, hasIgnore = false;
+  long long ignore = 0;           // crossEntropy: the target value that gives 0, when hasIgnore
+  size_t topK = 0;                // sample: 0 off, else < cols
+  double topP = 1, minP = 0;
 };
 
 /** The checked arguments of one call; every array has the element type of `in`. */
@@ -33,7 +53,8 @@ struct Work {
   void* out = nullptr;
   size_t length = 0;         // elements of `in`
   size_t cols = 1;           // row length (the Jacobian's k); `length` for the element-wise ops
-  double temperature = 1;    // softmax and logSoftmax
+  double temperature = 1;    // softmax, logSoftmax and the logits toolkit
+  LogitsArgs logits;         // the logits toolkit (out unused)
 };
 
 /** The whole call on this thread. */
@@ -54,7 +75,9 @@ constexpr size_t kMinChunkElements = size_t{1} << 15;
  * Element-wise work is cut by ranges, row-wise work by blocks of whole rows (results bit for bit
  * those of runWork), except rows longer than a chunk, or fewer rows than threads: those run one at a
  * time, each as a reduction over parts of the row (max, then Σ e^((x − m)/t); Σ y·dy or Σ dy for the
- * backward passes) followed by a pass over the parts that uses its result.
+ * backward passes) followed by a pass over the parts that uses its result. The logits toolkit splits
+ * such rows too: argmax and crossEntropy as reductions, topK as each part's k best merged after the
+ * parts' sums; sample's rows run whole, one chunk each, as do rows whose max is not finite.
  */
 class Schedule {
  public:
@@ -69,11 +92,13 @@ class Schedule {
   bool nextPhase();
 
  private:
-  enum class Phase { kUnits, kMax, kSum, kFinish, kNaNScan, kSpecial };
+  enum class Phase { kUnits, kMax, kSum, kFinish, kNaNScan, kSpecial, kArgmaxParts, kTopKParts, kWholeRow };
   template <class T> void runChunkAs(const TypedKernels<T>& k, size_t from, size_t to);
   void cut(size_t units, size_t unitElements);
   void startRow();
+  bool finishRow();
   void storeRowValue(double v);
+  template <class T> void mergeTopK(const TypedKernels<T>& k);
 
   const KernelTable& table_;
   Work work_;
@@ -84,6 +109,8 @@ class Schedule {
   double max_ = 0;             // its max (NaN once a NaN is known to be in it)
   double total_ = 0;           // what its last pass needs of the reduction: 1/Σ, log Σ, or the sum
   std::vector<double> results_;  // per chunk of a reduction
+  std::vector<double> partValues_;   // topK: each part's k best values (as doubles), then
+  std::vector<int32_t> partIndices_;  // their indices in the row
 };
 
 }  // namespace sigmax

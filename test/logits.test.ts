@@ -344,4 +344,46 @@ describe.each(PRECISIONS)('views, out, SharedArrayBuffer and async (%s)', (p) =>
     ac.abort();
     await expect(sx.sampleAsync(x0, { cols, signal: ac.signal })).rejects.toThrow(/abort/);
   });
+
+  it('a long row split across threads gives the sync results (values within the bounds)', async () => {
+    const n = 200_000;
+    const base = fromNumbers(p, gridRow(mulberry32(5), n, 0.0001));
+    const I = Infinity;
+    // plain; the max tied in the first and a later part; a NaN late in the row; +∞; all −∞ but one finite
+    const cases: Array<[string, (x: FloatArray) => void]> = [
+      ['plain', () => {}],
+      ['tied max', (x) => ((x[10] = 50), (x[150_000] = 50))],
+      ['NaN', (x) => (x[190_000] = NaN)],
+      ['+inf', (x) => (x[120_000] = I)],
+      ['-inf', (x) => (x.fill(-I), (x[77_777] = 3))],
+    ];
+    for (const [name, edit] of cases) {
+      const x = base.slice();
+      edit(x);
+      for (const threads of [2, 3]) {
+        const what = `${name}, ${threads} threads`;
+        expect(Array.from(await sx.argmaxAsync(x, { cols: n, threads })), what).toEqual(Array.from(sx.argmax(x, { cols: n })));
+        for (const values of ['probs', 'logprobs', 'logits'] as const) {
+          const got = await sx.topKAsync(x, 20, { cols: n, threads, values, temperature: 0.7 });
+          const want = sx.topK(x, 20, { cols: n, values, temperature: 0.7 });
+          expect(Array.from(got.indices), `${what} ${values}`).toEqual(Array.from(want.indices));
+          for (let j = 0; j < 20; j++) {
+            const g = got.values[j]!, w = want.values[j]!;
+            if (w !== w || !Number.isFinite(w)) expect(Object.is(g, w) || (g !== g && w !== w), `${what} ${values} [${j}]`).toBe(true);
+            else expect(Math.abs(g - w), `${what} ${values} [${j}]`).toBeLessThanOrEqual(2 * SOFTMAX_BOUNDS[p].rel * Math.max(1, Math.abs(w)));
+          }
+        }
+        for (const target of [77_777, 0, 150_000]) {
+          const t = Int32Array.of(target);
+          const g = (await sx.crossEntropyAsync(x, t, { cols: n, threads, temperature: 1.5 }))[0]!;
+          const w = sx.crossEntropy(x, t, { cols: n, temperature: 1.5 })[0]!;
+          if (!Number.isFinite(w)) expect(Object.is(g, w) || (g !== g && w !== w), `${what} target ${target}`).toBe(true);
+          else expect(Math.abs(g - w), `${what} target ${target}`).toBeLessThanOrEqual(2 * LOG_BOUNDS[p] * Math.max(1, Math.abs(w)));
+          expect((await sx.crossEntropyAsync(x, t, { cols: n, threads, ignoreIndex: target }))[0]).toBe(0);
+        }
+        const opts = { cols: n, topP: 0.9, random: draws([0.375]) };
+        expect(Array.from(await sx.sampleAsync(x, { ...opts, threads })), what).toEqual(Array.from(sx.sample(x, { ...opts, random: draws([0.375]) })));
+      }
+    }
+  });
 });
