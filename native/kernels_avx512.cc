@@ -66,6 +66,11 @@ struct F32 {
     _mm512_storeu_ps(dst, _mm512_maskz_compress_ps(static_cast<__mmask16>(mask), v));
     return static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(mask)));
   }
+  // at + the lanes chosen by mask, packed and written as a whole vector of int32 at dst
+  static void compressIndices(unsigned long long mask, size_t at, int32_t* dst) {
+    const __m512i i = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(at)), _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    _mm512_storeu_si512(dst, _mm512_maskz_compress_epi32(static_cast<__mmask16>(mask), i));
+  }
 };
 
 struct F64 {
@@ -120,6 +125,10 @@ struct F64 {
   static size_t compressStore(unsigned long long mask, R v, T* dst) {
     _mm512_storeu_pd(dst, _mm512_maskz_compress_pd(static_cast<__mmask8>(mask), v));
     return static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(mask)));
+  }
+  static void compressIndices(unsigned long long mask, size_t at, int32_t* dst) {
+    const __m512i i = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(at)), _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 0, 0, 0, 0, 0, 0, 0, 0));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm512_castsi512_si256(_mm512_maskz_compress_epi32(static_cast<__mmask16>(mask), i)));
   }
 };
 
