@@ -62,6 +62,9 @@ struct F32 {
   static R addWhereAtLeast(R s, R v, R lo) { return _mm512_mask_add_ps(s, _mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ), s, v); }
   // The lanes of v chosen by mask, packed and written as a whole vector at dst; returns how many.
   static constexpr bool kCompress = true;
+  static unsigned long long inRangeMask(R v, R lo, R hi) {
+    return _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ), v, hi, _CMP_LT_OQ);
+  }
   static size_t compressStore(unsigned long long mask, R v, T* dst) {
     _mm512_storeu_ps(dst, _mm512_maskz_compress_ps(static_cast<__mmask16>(mask), v));
     return static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(mask)));
@@ -122,6 +125,9 @@ struct F64 {
   static unsigned long long atLeastMask(R a, R b) { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
   static R addWhereAtLeast(R s, R v, R lo) { return _mm512_mask_add_pd(s, _mm512_cmp_pd_mask(v, lo, _CMP_GE_OQ), s, v); }
   static constexpr bool kCompress = true;
+  static unsigned long long inRangeMask(R v, R lo, R hi) {
+    return _mm512_mask_cmp_pd_mask(_mm512_cmp_pd_mask(v, lo, _CMP_GE_OQ), v, hi, _CMP_LT_OQ);
+  }
   static size_t compressStore(unsigned long long mask, R v, T* dst) {
     _mm512_storeu_pd(dst, _mm512_maskz_compress_pd(static_cast<__mmask8>(mask), v));
     return static_cast<size_t>(__builtin_popcount(static_cast<unsigned>(mask)));

@@ -277,6 +277,14 @@ int sigmaxSimdeSelfCheck() {
            "maskz_compress_pd");
     d = lanes(_mm512_mask_add_pd(_mm512_set1_pd(1.0), ged, _mm512_set1_pd(1.0), vd));
     expect(d.v[0] == 2 && d.v[1] == 1 && d.v[7] == 9, "mask_add_pd");
+    const __mmask16 in = _mm512_mask_cmp_ps_mask(ge, v, _mm512_set1_ps(1.0f), _CMP_LT_OQ);
+    expect(in == 0x9425, "mask_cmp_ps_mask(LT_OQ) under a GE mask: 1/4 ≤ v < 1");
+    expect(_mm512_mask_cmp_pd_mask(ged, vd, _mm512_set1_pd(7.0), _CMP_LT_OQ) == 0x15, "mask_cmp_pd_mask(LT_OQ)");
+    int32_t idx[16];
+    _mm512_storeu_si512(idx, _mm512_maskz_compress_epi32(ge, _mm512_add_epi32(_mm512_set1_epi32(100),
+                                                                              _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))));
+    expect(idx[0] == 100 && idx[1] == 102 && idx[2] == 103 && idx[9] == 115 && idx[10] == 0 && idx[15] == 0,
+           "maskz_compress_epi32: indices packed in order, zero above");
   }
   return failures;
 }
