@@ -3,8 +3,8 @@
 //
 // Per input matrix x (rows × cols) and temperature t, on a table:
 //  - argmax: the first NaN, else the lowest index of the max (a plain loop);
-//  - top_k, k ∈ {1, min(5, cols), cols when cols ≤ 64}, values probs / logprobs / logits: indices equal
-//    to a full sort by (value desc, index asc, NaN last); logits bit-identical to x; probs and logprobs
+//  - top_k, k ∈ {1, min(5, cols), cols when cols ≤ 64, 50 when cols ≥ 100}, values probs / logprobs /
+//    logits: indices equal to a full sort by (value desc, index asc, NaN last); logits bit-identical to x; probs and logprobs
 //    against a long double softmax within the softmax / log bounds (special rows: the NaN/0/−∞ rules);
 //  - cross_entropy (int32 and uint32 targets, one row ignored): against long double logSumExp(x/t) −
 //    x[target]/t within the log bound, special values exactly;
@@ -222,6 +222,7 @@ void checkLogits(const TableEntry& te, const std::vector<T>& input, size_t rows,
   // top_k
   std::vector<size_t> ks = {1, std::min<size_t>(5, cols)};
   if (cols <= 64) ks.push_back(cols);
+  if (cols >= 100) ks.push_back(50);  // a floor from several vectors of lane maxima; many entries may reach it
   for (size_t kk : ks) {
     for (int kind = 0; kind < 3; ++kind) {
       Guarded<int32_t> idx(rows * kk, -7);
