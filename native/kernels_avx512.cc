@@ -62,8 +62,12 @@ struct F32 {
   static R addWhereAtLeast(R s, R v, R lo) { return _mm512_mask_add_ps(s, _mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ), s, v); }
   // The lanes of v chosen by mask, packed and written as a whole vector at dst; returns how many.
   static constexpr bool kCompress = true;
+  // lo ≤ v < hi for lo, hi ≥ 0: a non-negative float's bits order like the float, so one unsigned
+  // compare of bits(v) − bits(lo) with bits(hi) − bits(lo) (a negative or NaN v falls outside)
   static unsigned long long inRangeMask(R v, R lo, R hi) {
-    return _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(v, lo, _CMP_GE_OQ), v, hi, _CMP_LT_OQ);
+    const __m512i l = _mm512_castps_si512(lo);
+    return static_cast<__mmask16>(~_mm512_cmpge_epu32_mask(_mm512_sub_epi32(_mm512_castps_si512(v), l),
+                                                            _mm512_sub_epi32(_mm512_castps_si512(hi), l)));
   }
   static size_t compressStore(unsigned long long mask, R v, T* dst) {
     _mm512_storeu_ps(dst, _mm512_maskz_compress_ps(static_cast<__mmask16>(mask), v));
@@ -126,7 +130,9 @@ struct F64 {
   static R addWhereAtLeast(R s, R v, R lo) { return _mm512_mask_add_pd(s, _mm512_cmp_pd_mask(v, lo, _CMP_GE_OQ), s, v); }
   static constexpr bool kCompress = true;
   static unsigned long long inRangeMask(R v, R lo, R hi) {
-    return _mm512_mask_cmp_pd_mask(_mm512_cmp_pd_mask(v, lo, _CMP_GE_OQ), v, hi, _CMP_LT_OQ);
+    const __m512i l = _mm512_castpd_si512(lo);
+    return static_cast<__mmask8>(~_mm512_cmpge_epu64_mask(_mm512_sub_epi64(_mm512_castpd_si512(v), l),
+                                                          _mm512_sub_epi64(_mm512_castpd_si512(hi), l)));
   }
   static size_t compressStore(unsigned long long mask, R v, T* dst) {
     _mm512_storeu_pd(dst, _mm512_maskz_compress_pd(static_cast<__mmask8>(mask), v));

@@ -210,12 +210,5 @@ inline void mask_storeu_pd(void* p, simde__mmask8 k, simde__m512d a) {
 #define _mm512_mask_storeu_pd(p, k, a) sigmax_simde_emu::mask_storeu_pd(p, k, a)
 #define _mm512_shuffle_f32x4(a, b, imm8) simde_mm512_shuffle_f32x4(a, b, imm8)
 #define _mm512_shuffle_f64x2(a, b, imm8) simde_mm512_shuffle_f64x2(a, b, imm8)
-// Not in every SIMDe release: a compare under a mask is the compare with the mask's lanes kept.
-#if !defined(_mm512_mask_cmp_ps_mask)
-#define _mm512_mask_cmp_ps_mask(k, a, b, imm8) static_cast<__mmask16>((k) & _mm512_cmp_ps_mask(a, b, imm8))
-#endif
-#if !defined(_mm512_mask_cmp_pd_mask)
-#define _mm512_mask_cmp_pd_mask(k, a, b, imm8) static_cast<__mmask8>((k) & _mm512_cmp_pd_mask(a, b, imm8))
-#endif
 
 #endif  // SIGMAX_SIMDE_SHIM_ACTIVE
