@@ -29,12 +29,16 @@ import {
   sigmoidRefWide,
   softmaxBackwardRef,
   softmaxJacobianRef,
+  SOFTMAX_BOUNDS,
   softmaxRefs,
   softmaxViolation,
   ulpErr32,
   ulpErr64,
 } from '../reference.js';
-import { type Api, type FloatArray, type FnInfo, FUNCTIONS, fromNumbers, type Precision, PRECISIONS, sameBits } from '../util.js';
+import { argmaxRef, crossEntropyRef, probsRef, rankOrder } from '../logits-reference.js';
+import {
+  type Api, type FloatArray, type FnInfo, FUNCTIONS, fromNumbers, makeLogits, type Precision, PRECISIONS, sameBits,
+} from '../util.js';
 import type { CallResult, CallSpec, TimingResult } from './page.js';
 import { decode, encode } from './wire.js';
 
@@ -178,7 +182,7 @@ describe('sigmax/js bundled for the browser', () => {
     expect(exported).toEqual(inNode);
     expect(backend).toEqual({ kind: 'js', isa: 'js', isas: [] });
     // every function of the API (but the thread setting) is exercised below, with its async twin
-    const tested = FUNCTIONS.flatMap((f) => [f.name, `${f.name}Async`]);
+    const tested = [...FUNCTIONS.map((f) => f.name), ...LOGITS].flatMap((name) => [name, `${name}Async`]);
     expect(exported.filter((k) => !/^(backend|default|[gs]etThreads)$/.test(k)).sort()).toEqual(tested.sort());
   });
 });
@@ -203,6 +207,58 @@ describe('every function in Chromium, sync and async, against the float64 refere
         }
       });
     }
+  }
+});
+
+/** The logits toolkit, tested apart from FUNCTIONS (its results are indices, or values at them). */
+const LOGITS = ['argmax', 'topK', 'crossEntropy', 'sample'];
+
+describe('the logits toolkit in Chromium, sync and async, against the float64 reference', () => {
+  /** Calls `name` and its async twin in the page with the same arguments; both must return a value. */
+  async function both(name: string, args: unknown[]): Promise<unknown[]> {
+    const values: unknown[] = [];
+    for (const fn of [name, `${name}Async`]) {
+      const r = await inPage({ name: fn, args: encode(args) });
+      expect(r.error, `${fn}: ${r.error?.name}: ${r.error?.message}`).toBeUndefined();
+      values.push(decode(r.value));
+    }
+    return values;
+  }
+  const rowOf = (x: FloatArray, r: number, cols: number) => Array.from(x.subarray(r * cols, (r + 1) * cols));
+  for (const p of PRECISIONS) {
+    it(`argmax, topK, crossEntropy and sample, ${p}`, async () => {
+      // rows of 100, and one row of 70 000 (more than two pure-TS chunks of 2^15 elements)
+      for (const [rows, cols] of [[6, 100], [1, 70_000]] as const) {
+        const x = makeLogits(p, rows, cols, 17, 'normal');
+        const t = 0.8;
+        const best = Array.from({ length: rows }, (_, r) => argmaxRef(rowOf(x, r, cols)));
+        for (const got of await both('argmax', [x, { cols }])) expect(Array.from(got as Int32Array), `argmax ${rows}×${cols}`).toEqual(best);
+        // sample with topK 1 draws the max whatever random() returns
+        for (const got of await both('sample', [x, { cols, topK: 1, temperature: t }])) expect(Array.from(got as Int32Array)).toEqual(best);
+        const k = 5;
+        for (const got of await both('topK', [x, k, { cols, temperature: t }])) {
+          const { indices, values } = got as { indices: Int32Array; values: FloatArray };
+          for (let r = 0; r < rows; r++) {
+            const row = rowOf(x, r, cols);
+            const probs = probsRef(row, t);
+            const order = rankOrder(row).slice(0, k);
+            expect(Array.from(indices.subarray(r * k, (r + 1) * k)), `topK row ${r}`).toEqual(order);
+            const b = SOFTMAX_BOUNDS[p];
+            order.forEach((i, j) => {
+              const v = values[r * k + j]!, w = probs[i]!;
+              expect(Math.abs(v - w), `topK value row ${r} #${j}: ${v}, want ${w}`).toBeLessThanOrEqual(w >= b.relFrom ? b.rel * w : b.abs);
+            });
+          }
+        }
+        const target = Int32Array.from({ length: rows }, (_, r) => (r * 37) % cols);
+        for (const got of await both('crossEntropy', [x, target, { cols, temperature: t }])) {
+          for (let r = 0; r < rows; r++) {
+            const want = crossEntropyRef(rowOf(x, r, cols), target[r]!, t);
+            expect(logViolation((got as FloatArray).subarray(r, r + 1), [want], p), `crossEntropy row ${r}`).toBeNull();
+          }
+        }
+      }
+    });
   }
 });
 
@@ -260,6 +316,10 @@ describe('errors in Chromium: thrown by the sync calls, rejected by the async on
     ['softmaxBackward', [f32(4), f64(4)], 'TypeError', /dy/],
     ['logSoftmaxBackward', [f64(4), f64(4), { cols: 3 }], 'RangeError', /cols/],
     ['softmaxJacobian', [new Uint8Array(4)], 'TypeError', /y/],
+    ['argmax', [f32(6), { cols: 4 }], 'RangeError', /cols/],
+    ['topK', [f32(6), 7, { cols: 6 }], 'RangeError', /k/],
+    ['crossEntropy', [f32(6), Int32Array.of(0, 3), { cols: 3 }], 'RangeError', /target\[1\]/],
+    ['sample', [f64(6), { topP: 0 }], 'RangeError', /topP/],
   ];
   it('every function: the error type and a message naming the argument; the async twins reject', async () => {
     for (const [name, args, type, names] of cases) {
@@ -270,7 +330,7 @@ describe('errors in Chromium: thrown by the sync calls, rejected by the async on
         expect(`${r.error!.name}: ${r.error!.message}`, fn).toMatch(new RegExp(`^${type}: .*${names.source}`));
       }
     }
-    expect(new Set(cases.map((c) => c[0]))).toEqual(new Set(FUNCTIONS.map((f) => f.name)));
+    expect(new Set(cases.map((c) => c[0]))).toEqual(new Set([...FUNCTIONS.map((f) => f.name), ...LOGITS]));
   });
 
   it('an AbortSignal rejects with an AbortError, before the work and mid-way; out stays unwritten before', async () => {
