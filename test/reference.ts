@@ -11,6 +11,9 @@
 // - Error measures: ulps in the OUTPUT precision (float32 ulp with subnormal ulp 2^-149, float64 ulp
 //   with 2^-1074); NaN must match NaN, infinities must match exactly.
 // - Checkers for the SPEC bounds that return a description of the first violation (or null).
+// Everything here is independent of lib/ but Dekker's exact product (twoProdError, an error-free
+// transformation with no approximation in it), which the row references take from lib/js/kernels.ts.
+import { twoProdError } from '../dist/cjs/js/kernels.js';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -245,19 +248,7 @@ export function sigmoidDerivativeRefWide(x: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Double-double helpers and a Neumaier sum.
-
-const SPLIT = 134217729; // 2^27 + 1
-
-function twoProdErr(a: number, b: number, p: number): number {
-  let t = SPLIT * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLIT * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  return al * bl - (((p - ah * bh) - al * bh) - ah * bl);
-}
+// A Neumaier sum.
 
 export class NeumaierSum {
   s = 0;
@@ -346,7 +337,7 @@ export function softmaxRefs(x: ArrayLike<number>, cols: number, t = 1): SoftmaxR
           zh = dh / t;
           if (Number.isFinite(zh) && zh !== 0) {
             const p = zh * t;
-            const pe = twoProdErr(zh, t, p);
+            const pe = twoProdError(zh, t, p);
             zlo = ((dh - p) - pe + dl) / t;
           } else {
             zlo = dl / t;

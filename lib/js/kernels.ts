@@ -111,8 +111,11 @@ function expParts(z: number): number {
 
 const SPLIT = 134217729; // 2^27 + 1, Veltkamp's splitting constant for float64
 
-/** The rounding error of a·b, so that a·b = fl(a·b) + twoProdError(a, b, fl(a·b)) exactly (Dekker 1971). */
-function twoProdError(a: number, b: number, p: number): number {
+/**
+ * The rounding error of a·b, so that a·b = fl(a·b) + twoProdError(a, b, fl(a·b)) exactly (Dekker 1971).
+ * Exported for test/reference.ts, whose double-double references need the same exact product.
+ */
+export function twoProdError(a: number, b: number, p: number): number {
   let t = SPLIT * a;
   const ah = t - (t - a);
   const al = a - ah;
