@@ -18,14 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 CXX=${CXX:-g++}
-# Not under build/: `node-gyp rebuild` deletes that directory, possibly while this script runs.
-if [ -n "${KERNEL_TEST_OUT:-}" ]; then
-  out=$KERNEL_TEST_OUT
-  mkdir -p "$out"
-else
-  out=$(mktemp -d)
-  trap 'rm -rf "$out"' EXIT
-fi
+source scripts/lib/kernel-test.sh
+kernel_test_out
 # As binding.gyp, at -O2: no fused contraction, so the scalar reference rounds the same everywhere.
 common=(-std=c++17 -O2 -ffp-contract=off -fno-strict-aliasing -Wall -Wextra)
 cpu_has() { grep -qw "$1" /proc/cpuinfo 2>/dev/null; }

@@ -19,6 +19,7 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 CXX=aarch64-linux-gnu-g++
 source scripts/lib/apt.sh
+source scripts/lib/kernel-test.sh
 native=0
 case "$(uname -m)" in aarch64|arm64) native=1; CXX=${CXX_NATIVE:-g++} ;; esac
 if [ "$native" -eq 0 ] && ! command -v "$CXX" >/dev/null 2>&1; then
@@ -30,13 +31,7 @@ if [ "$native" -eq 0 ] && ! command -v qemu-aarch64-static >/dev/null 2>&1; then
   t0=$(date +%s); apt_install qemu-user-static; echo "test:neon: installed in $(( $(date +%s) - t0 )) s"
 fi
 
-if [ -n "${KERNEL_TEST_OUT:-}" ]; then
-  out=$KERNEL_TEST_OUT
-  mkdir -p "$out"
-else
-  out=$(mktemp -d)
-  trap 'rm -rf "$out"' EXIT
-fi
+kernel_test_out
 # As test-kernels.sh (binding.gyp's flags, no fused contraction); NEON is baseline on aarch64.
 common=(-std=c++17 -O2 -ffp-contract=off -fno-strict-aliasing -Wall -Wextra -Inative)
 pids=()

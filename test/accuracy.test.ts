@@ -153,79 +153,69 @@ function checkUlp64(x: Float64Array, y: Float64Array, ref: Ref64[]): { max: numb
 }
 
 // ---------------------------------------------------------------------------------------------
+// sigmoid and sigmoidDerivative: the same checks, each against its own references
 
-describe('sigmoid', () => {
+interface Elementwise {
+  name: 'sigmoid' | 'sigmoidDerivative';
+  fn: typeof sigmoid;
+  /** The float64-arithmetic reference of a float32 input. */
+  ref32: (x: number) => number;
+  /** Which of f64Refs()'s exact references. */
+  ref64: 's' | 'd';
+  /** Seed of the uniform samples. */
+  seed: number;
+  /** The float32 inputs [lo, hi] whose outputs are subnormal, checked float by float. */
+  tails: (readonly [number, number])[];
+}
+
+const ELEMENTWISE: Elementwise[] = [
+  { name: 'sigmoid', fn: sigmoid, ref32: sigmoidRefWide, ref64: 's', seed: 31, tails: [[-104, -87]] },
+  { name: 'sigmoidDerivative', fn: sigmoidDerivative, ref32: sigmoidDerivativeRefWide, ref64: 'd', seed: 32, tails: [[-104, -87], [87, 104]] },
+];
+
+for (const { name, fn, ref32, ref64, seed, tails } of ELEMENTWISE) describe(name, () => {
   it('float32: 2^20 bit patterns spread over the whole range (both signs, NaN, ±∞), ≤ 2 ulp', () => {
     const x = sweep32();
-    const { max, worst } = checkUlp32(x, sigmoid(x), sigmoidRefWide);
+    const { max, worst } = checkUlp32(x, fn(x), ref32);
     expect(max, worst).toBeLessThanOrEqual(MAX_ULP);
   });
 
-  it('float32: every float in the subnormal-output tail [-104, -87], ≤ 2 ulp', () => {
-    const x = everyFloat32(-87, -104);
-    expect(x.length).toBeGreaterThan(EMULATED ? 2_000_000 / 16 : 2_000_000);
-    const { max, worst } = checkUlp32(x, sigmoid(x), sigmoidRefWide);
-    expect(max, worst).toBeLessThanOrEqual(MAX_ULP);
-  });
-
-  it('float32: 2^18 uniform samples in [-30, 30], ≤ 2 ulp', () => {
-    const rng = mulberry32(31);
-    const x = new Float32Array(1 << 18).map(() => uniform(rng, -30, 30));
-    const { max, worst } = checkUlp32(x, sigmoid(x), sigmoidRefWide);
-    expect(max, worst).toBeLessThanOrEqual(MAX_ULP);
-  });
-
-  it('float32: special values and edges, ≤ 2 ulp', () => {
-    const { max, worst } = checkUlp32(SPECIAL32, sigmoid(SPECIAL32), sigmoidRefWide);
-    expect(max, worst).toBeLessThanOrEqual(MAX_ULP);
-  });
-
-  it('float32: sigmoid(-100) is a nonzero subnormal ≈ 3.7e-44', () => {
-    const y = sigmoid(Float32Array.of(-100, -95, -103))[0]!;
-    expect(y).toBeGreaterThan(0);
-    expect(y).toBeLessThan(MIN_NORM32);
-    expect(Math.abs(y - 3.7200759760208359e-44)).toBeLessThanOrEqual(2 * MIN_SUB32);
-  });
-
-  it('float64: ~4·10^4 samples incl. edges (±700, ±710, ±745, tiny, subnormal, huge), ≤ 2 ulp vs exact', () => {
-    const { x, s } = f64Refs();
-    expect(x.length).toBeGreaterThan(40_000);
-    const { max, worst } = checkUlp64(x, sigmoid(x), s);
-    expect(max, worst).toBeLessThanOrEqual(MAX_ULP64);
-  });
-});
-
-describe('sigmoidDerivative', () => {
-  it('float32: 2^20 bit patterns spread over the whole range, ≤ 2 ulp', () => {
-    const x = sweep32();
-    const { max, worst } = checkUlp32(x, sigmoidDerivative(x), sigmoidDerivativeRefWide);
-    expect(max, worst).toBeLessThanOrEqual(MAX_ULP);
-  });
-
-  it('float32: every float in the subnormal-output tails [-104, -87] and [87, 104], ≤ 2 ulp', () => {
-    for (const [a, b] of [[-87, -104], [87, 104]] as const) {
-      const x = everyFloat32(a, b);
-      const { max, worst } = checkUlp32(x, sigmoidDerivative(x), sigmoidDerivativeRefWide);
+  const tailNames = tails.map(([lo, hi]) => `[${lo}, ${hi}]`).join(' and ');
+  it(`float32: every float in the subnormal-output tail${tails.length > 1 ? 's' : ''} ${tailNames}, ≤ 2 ulp`, () => {
+    for (const [lo, hi] of tails) {
+      const x = everyFloat32(lo, hi);
+      expect(x.length).toBeGreaterThan(EMULATED ? 2_000_000 / 16 : 2_000_000);
+      const { max, worst } = checkUlp32(x, fn(x), ref32);
       expect(max, worst).toBeLessThanOrEqual(MAX_ULP);
     }
   });
 
   it('float32: 2^18 uniform samples in [-30, 30], ≤ 2 ulp', () => {
-    const rng = mulberry32(32);
+    const rng = mulberry32(seed);
     const x = new Float32Array(1 << 18).map(() => uniform(rng, -30, 30));
-    const { max, worst } = checkUlp32(x, sigmoidDerivative(x), sigmoidDerivativeRefWide);
+    const { max, worst } = checkUlp32(x, fn(x), ref32);
     expect(max, worst).toBeLessThanOrEqual(MAX_ULP);
   });
 
   it('float32: special values and edges, ≤ 2 ulp', () => {
-    const { max, worst } = checkUlp32(SPECIAL32, sigmoidDerivative(SPECIAL32), sigmoidDerivativeRefWide);
+    const { max, worst } = checkUlp32(SPECIAL32, fn(SPECIAL32), ref32);
     expect(max, worst).toBeLessThanOrEqual(MAX_ULP);
   });
 
-  it('float64: ~4·10^4 samples incl. edges, ≤ 2 ulp vs exact', () => {
-    const { x, d } = f64Refs();
-    const { max, worst } = checkUlp64(x, sigmoidDerivative(x), d);
+  it('float64: ~4·10^4 samples incl. edges (±700, ±710, ±745, tiny, subnormal, huge), ≤ 2 ulp vs exact', () => {
+    const refs = f64Refs();
+    expect(refs.x.length).toBeGreaterThan(40_000);
+    const { max, worst } = checkUlp64(refs.x, fn(refs.x), refs[ref64]);
     expect(max, worst).toBeLessThanOrEqual(MAX_ULP64);
+  });
+});
+
+describe('sigmoid', () => {
+  it('float32: sigmoid(-100) is a nonzero subnormal ≈ 3.7e-44', () => {
+    const y = sigmoid(Float32Array.of(-100, -95, -103))[0]!;
+    expect(y).toBeGreaterThan(0);
+    expect(y).toBeLessThan(MIN_NORM32);
+    expect(Math.abs(y - 3.7200759760208359e-44)).toBeLessThanOrEqual(2 * MIN_SUB32);
   });
 });
 

@@ -11,6 +11,9 @@
 // - Error measures: ulps in the OUTPUT precision (float32 ulp with subnormal ulp 2^-149, float64 ulp
 //   with 2^-1074); NaN must match NaN, infinities must match exactly.
 // - Checkers for the SPEC bounds that return a description of the first violation (or null).
+// Everything here is independent of lib/ but Dekker's exact product (twoProdError, an error-free
+// transformation with no approximation in it), which the row references take from lib/js/kernels.ts.
+import { twoProdError } from '../dist/cjs/js/kernels.js';
 
 export type FloatArray = Float32Array | Float64Array;
 
@@ -245,19 +248,7 @@ export function sigmoidDerivativeRefWide(x: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Double-double helpers and a Neumaier sum.
-
-const SPLIT = 134217729; // 2^27 + 1
-
-function twoProdErr(a: number, b: number, p: number): number {
-  let t = SPLIT * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLIT * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  return al * bl - (((p - ah * bh) - al * bh) - ah * bl);
-}
+// A Neumaier sum.
 
 export class NeumaierSum {
   s = 0;
@@ -346,7 +337,7 @@ export function softmaxRefs(x: ArrayLike<number>, cols: number, t = 1): SoftmaxR
           zh = dh / t;
           if (Number.isFinite(zh) && zh !== 0) {
             const p = zh * t;
-            const pe = twoProdErr(zh, t, p);
+            const pe = twoProdError(zh, t, p);
             zlo = ((dh - p) - pe + dl) / t;
           } else {
             zlo = dl / t;
@@ -521,32 +512,43 @@ function roundTo(p: Precision, v: number): number {
 }
 
 /**
- * First violation of the softmax bounds (rel where ref ≥ relFrom, abs below; NaN ↔ NaN; |Σy − 1| per
- * row for rows whose reference is finite), or null. `factor` scales the element bounds (2 when
- * comparing two implementations with each other).
+ * The element-wise part of every checker: NaN must match NaN; every other pair (v, r) = (y[i], ref[i])
+ * must pass `ok`. Returns a description of the violations (how many; the first, with `note`'s detail),
+ * or null.
  */
-export function softmaxViolation(y: ArrayLike<number>, ref: ArrayLike<number>, cols: number, p: Precision, factor = 1): string | null {
-  const b = SOFTMAX_BOUNDS[p];
+function elementViolation(
+  y: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  ok: (v: number, r: number, i: number) => boolean,
+  note: (v: number, r: number, i: number) => string,
+): string | null {
   if (y.length !== ref.length) return `length ${y.length}, want ${ref.length}`;
   let bad = 0;
   let first: string | null = null;
   for (let i = 0; i < y.length; i++) {
     const v = y[i]!;
     const r = ref[i]!;
-    let ok: boolean;
-    if (r !== r) ok = v !== v;
-    else if (v !== v) ok = false;
-    else if (r >= b.relFrom) ok = Math.abs(v - r) <= factor * b.rel * r;
-    else ok = Math.abs(v - r) <= factor * b.abs;
-    if (!ok) {
-      bad++;
-      if (first === null) {
-        const rel = Math.abs(v - r) / Math.abs(r);
-        first = `element ${i} (row ${Math.floor(i / cols)}): got ${fmt(v)}, want ${fmt(r)} (rel err ${rel.toExponential(3)})`;
-      }
-    }
+    if (r !== r || v !== v ? r !== r && v !== v : ok(v, r, i)) continue;
+    bad++;
+    if (first === null) first = `element ${i}: got ${fmt(v)}, want ${fmt(r)} (${note(v, r, i)})`;
   }
-  if (first !== null) return `${bad} element(s) out of bounds; first: ${first}`;
+  return first === null ? null : `${bad} element(s) out of bounds; first: ${first}`;
+}
+
+/**
+ * First violation of the softmax bounds (rel where ref ≥ relFrom, abs below; NaN ↔ NaN; |Σy − 1| per
+ * row for rows whose reference is finite), or null. `factor` scales the element bounds (2 when
+ * comparing two implementations with each other).
+ */
+export function softmaxViolation(y: ArrayLike<number>, ref: ArrayLike<number>, cols: number, p: Precision, factor = 1): string | null {
+  const b = SOFTMAX_BOUNDS[p];
+  const elements = elementViolation(
+    y,
+    ref,
+    (v, r) => (r >= b.relFrom ? Math.abs(v - r) <= factor * b.rel * r : Math.abs(v - r) <= factor * b.abs),
+    (v, r, i) => `rel err ${(Math.abs(v - r) / Math.abs(r)).toExponential(3)}, row ${Math.floor(i / cols)}`,
+  );
+  if (elements !== null) return elements;
   for (let from = 0; from < y.length; from += cols) {
     let finite = true;
     for (let i = from; i < from + cols; i++) if (ref[i] !== ref[i]) finite = false;
@@ -557,49 +559,29 @@ export function softmaxViolation(y: ArrayLike<number>, ref: ArrayLike<number>, c
   return null;
 }
 
-/** First violation of abs ≤ bound · max(1, |ref|) (logSoftmax, logSumExp), or null. */
+/** First violation of abs ≤ bound · max(1, |ref|) (logSoftmax, logSumExp; infinities exactly, after rounding to p), or null. */
 export function logViolation(y: ArrayLike<number>, ref: ArrayLike<number>, p: Precision, factor = 1): string | null {
   const bound = LOG_BOUNDS[p] * factor;
-  if (y.length !== ref.length) return `length ${y.length}, want ${ref.length}`;
-  let bad = 0;
-  let first: string | null = null;
-  for (let i = 0; i < y.length; i++) {
-    const v = y[i]!;
-    const r = ref[i]!;
-    const rr = roundTo(p, r);
-    let ok: boolean;
-    if (r !== r) ok = v !== v;
-    else if (v !== v) ok = false;
-    else if (!Number.isFinite(rr)) ok = v === rr;
-    else ok = Math.abs(v - r) <= bound * Math.max(1, Math.abs(r));
-    if (!ok) {
-      bad++;
-      if (first === null) first = `element ${i}: got ${fmt(v)}, want ${fmt(r)} (abs err ${Math.abs(v - r).toExponential(3)})`;
-    }
-  }
-  return first === null ? null : `${bad} element(s) out of bounds; first: ${first}`;
+  return elementViolation(
+    y,
+    ref,
+    (v, r) => {
+      const rr = roundTo(p, r);
+      return Number.isFinite(rr) ? Math.abs(v - r) <= bound * Math.max(1, Math.abs(r)) : v === rr;
+    },
+    (v, r) => `abs err ${Math.abs(v - r).toExponential(3)}`,
+  );
 }
 
-/** First violation of |y − ref| ≤ rel · scale + floor (NaN ↔ NaN), or null. */
+/** First violation of |y − ref| ≤ rel · scale + floor (NaN ↔ NaN, infinities exactly), or null. */
 export function scaledViolation(y: ArrayLike<number>, ref: BackwardRef, rel: number, floor: number): string | null {
-  if (y.length !== ref.value.length) return `length ${y.length}, want ${ref.value.length}`;
-  let bad = 0;
-  let first: string | null = null;
-  for (let i = 0; i < y.length; i++) {
-    const v = y[i]!;
-    const r = ref.value[i]!;
-    let ok: boolean;
-    if (r !== r) ok = v !== v;
-    else if (v !== v) ok = false;
-    else if (!Number.isFinite(r)) ok = v === r;
-    else ok = Math.abs(v - r) <= rel * ref.scale[i]! + floor * (ref.floorScale?.[i] ?? 1);
-    if (!ok) {
-      bad++;
-      const allowed = rel * ref.scale[i]! + floor * (ref.floorScale?.[i] ?? 1);
-      if (first === null) first = `element ${i}: got ${fmt(v)}, want ${fmt(r)} (err ${Math.abs(v - r).toExponential(3)}, allowed ${allowed.toExponential(3)})`;
-    }
-  }
-  return first === null ? null : `${bad} element(s) out of bounds; first: ${first}`;
+  const allowed = (i: number) => rel * ref.scale[i]! + floor * (ref.floorScale?.[i] ?? 1);
+  return elementViolation(
+    y,
+    ref.value,
+    (v, r, i) => (Number.isFinite(r) ? Math.abs(v - r) <= allowed(i) : v === r),
+    (v, r, i) => `err ${Math.abs(v - r).toExponential(3)}, allowed ${allowed(i).toExponential(3)}`,
+  );
 }
 
 /**

@@ -53,6 +53,8 @@ const temperatureArb = fc.oneof(
   fc.constantFrom(0.5, 2.7, 0.01, 100),
   fc.double({ min: 0.05, max: 20, noNaN: true, noDefaultInfinity: true }),
 );
+/** A shift in steps of shiftedLogits' grid. */
+const shiftArb = fc.integer({ min: -(2 ** 22), max: 2 ** 22 });
 
 function arr(p: Precision, values: number[]): FloatArray {
   return fromNumbers(p, values);
@@ -62,30 +64,38 @@ function list(a: ArrayLike<number>): number[] {
   return Array.from(a);
 }
 
+/**
+ * n logits spread·N(0, 1) rounded to a grid (k·2^-10 for f32, k·2^-20 for f64), and the same logits
+ * shifted by c = shift grid steps: x + c is exact in the precision (checked), so that the reference
+ * of x is also the reference of x + c.
+ */
+function shiftedLogits(p: Precision, n: number, seed: number, spread: number, shift: number): { x: FloatArray; xc: FloatArray; c: number } {
+  const q = p === 'f32' ? 2 ** -10 : 2 ** -20;
+  const rng = mulberry32(seed);
+  const x = alloc(p, n);
+  for (let i = 0; i < x.length; i++) x[i] = Math.round((spread * normal(rng)) / q) * q;
+  const c = shift * q;
+  const xc = x.map((v) => v + c) as FloatArray;
+  for (let i = 0; i < x.length; i++) expect(xc[i]! - c === x[i], 'the shift is exact').toBe(true);
+  return { x, xc, c };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 describe('softmax', () => {
   it('is shift invariant: softmax(x + c) = softmax(x) within bounds (fast-check, exact shifts)', () => {
-    // x = k·2^-10 (f32) / k·2^-20 (f64), c likewise: x + c is exact in the precision, so the
-    // reference of the shifted row is the reference of x.
     const arb = fc.record({
       p: precisionArb,
       rows: fc.integer({ min: 1, max: 4 }),
       cols: fc.integer({ min: 1, max: 40 }),
       seed: fc.integer(),
       spread: fc.constantFrom(1, 8, 60),
-      shift: fc.integer({ min: -(2 ** 22), max: 2 ** 22 }),
+      shift: shiftArb,
       t: temperatureArb,
     });
     fc.assert(
       fc.property(arb, ({ p, rows, cols, seed, spread, shift, t }) => {
-        const q = p === 'f32' ? 2 ** -10 : 2 ** -20;
-        const rng = mulberry32(seed);
-        const x = alloc(p, rows * cols);
-        for (let i = 0; i < x.length; i++) x[i] = Math.round((spread * normal(rng)) / q) * q;
-        const c = shift * q;
-        const xc = x.map((v) => v + c) as FloatArray;
-        for (let i = 0; i < x.length; i++) expect(xc[i]! - c === x[i], "the shift is exact").toBe(true);
+        const { x, xc } = shiftedLogits(p, rows * cols, seed, spread, shift);
         const ref = softmaxRefs(x, cols, t);
         const y = native.softmax(x, { cols, temperature: t });
         const yc = native.softmax(xc, { cols, temperature: t });
@@ -199,17 +209,12 @@ describe('logSoftmax', () => {
       p: precisionArb,
       cols: fc.integer({ min: 1, max: 50 }),
       seed: fc.integer(),
-      shift: fc.integer({ min: -(2 ** 22), max: 2 ** 22 }),
+      shift: shiftArb,
       t: temperatureArb,
     });
     fc.assert(
       fc.property(arb, ({ p, cols, seed, shift, t }) => {
-        const q = p === 'f32' ? 2 ** -10 : 2 ** -20;
-        const rng = mulberry32(seed);
-        const x = alloc(p, 2 * cols);
-        for (let i = 0; i < x.length; i++) x[i] = Math.round((10 * normal(rng)) / q) * q;
-        const c = shift * q;
-        const xc = x.map((v) => v + c) as FloatArray;
+        const { x, xc } = shiftedLogits(p, 2 * cols, seed, 10, shift);
         const ref = softmaxRefs(x, cols, t);
         const y = native.logSoftmax(x, { cols, temperature: t });
         const yc = native.logSoftmax(xc, { cols, temperature: t });
@@ -286,16 +291,11 @@ describe('logSumExp', () => {
       rows: fc.integer({ min: 1, max: 4 }),
       cols: fc.integer({ min: 1, max: 50 }),
       seed: fc.integer(),
-      shift: fc.integer({ min: -(2 ** 22), max: 2 ** 22 }),
+      shift: shiftArb,
     });
     fc.assert(
       fc.property(arb, ({ p, rows, cols, seed, shift }) => {
-        const q = p === 'f32' ? 2 ** -10 : 2 ** -20;
-        const rng = mulberry32(seed);
-        const x = alloc(p, rows * cols);
-        for (let i = 0; i < x.length; i++) x[i] = Math.round((10 * normal(rng)) / q) * q;
-        const c = shift * q;
-        const xc = x.map((v) => v + c) as FloatArray;
+        const { x, xc, c } = shiftedLogits(p, rows * cols, seed, 10, shift);
         const want = logSumExpRef(x, cols).map((v) => v + c);
         const y = native.logSumExp(x, { cols });
         const yc = native.logSumExp(xc, { cols });

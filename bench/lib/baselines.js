@@ -9,7 +9,37 @@
 // each (group, dtype) gets its own V8 type feedback: a hand-written loop in an application sees one array
 // type, and would be slowed by megamorphic Float32Array/Float64Array feedback that shared functions pick up
 // in a benchmark that runs both. This only ever makes the baselines faster (the ratios more conservative).
+// A copy sees no module scope: the row helpers it calls are copied too and handed to it.
 'use strict';
+
+// ---- row helpers over x[from, to): naive and stable differ only in the shift (0, or the row max)
+
+/** The largest of x[from, to) (−∞ for an empty range). */
+function rowMax(x, from, to) {
+  let max = -Infinity;
+  for (let i = from; i < to; i++) if (x[i] > max) max = x[i];
+  return max;
+}
+
+/** Σ exp(x[i] − shift). */
+function sumExp(x, from, to, shift) {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += Math.exp(x[i] - shift);
+  return sum;
+}
+
+/** out[i] = exp(x[i] − shift); returns their sum. */
+function storeExp(x, out, from, to, shift) {
+  let sum = 0;
+  for (let i = from; i < to; i++) {
+    const e = Math.exp(x[i] - shift);
+    out[i] = e;
+    sum += e;
+  }
+  return sum;
+}
+
+// ---- the baselines
 
 function sigmoid(x, out) {
   const n = x.length;
@@ -21,12 +51,7 @@ function softmax(x, out, cols) {
   const n = x.length;
   for (let from = 0; from < n; from += cols) {
     const to = from + cols;
-    let sum = 0;
-    for (let i = from; i < to; i++) {
-      const e = Math.exp(x[i]);
-      out[i] = e;
-      sum += e;
-    }
+    const sum = storeExp(x, out, from, to, 0); // no max subtraction
     for (let i = from; i < to; i++) out[i] /= sum;
   }
   return out;
@@ -36,9 +61,7 @@ function logSoftmax(x, out, cols) {
   const n = x.length;
   for (let from = 0; from < n; from += cols) {
     const to = from + cols;
-    let sum = 0;
-    for (let i = from; i < to; i++) sum += Math.exp(x[i]);
-    const lse = Math.log(sum);
+    const lse = Math.log(sumExp(x, from, to, 0)); // no max subtraction
     for (let i = from; i < to; i++) out[i] = x[i] - lse;
   }
   return out;
@@ -48,15 +71,7 @@ function stableSoftmax(x, out, cols) {
   const n = x.length;
   for (let from = 0; from < n; from += cols) {
     const to = from + cols;
-    let max = -Infinity;
-    for (let i = from; i < to; i++) if (x[i] > max) max = x[i];
-    let sum = 0;
-    for (let i = from; i < to; i++) {
-      const e = Math.exp(x[i] - max);
-      out[i] = e;
-      sum += e;
-    }
-    const inv = 1 / sum;
+    const inv = 1 / storeExp(x, out, from, to, rowMax(x, from, to));
     for (let i = from; i < to; i++) out[i] *= inv;
   }
   return out;
@@ -66,11 +81,8 @@ function stableLogSoftmax(x, out, cols) {
   const n = x.length;
   for (let from = 0; from < n; from += cols) {
     const to = from + cols;
-    let max = -Infinity;
-    for (let i = from; i < to; i++) if (x[i] > max) max = x[i];
-    let sum = 0;
-    for (let i = from; i < to; i++) sum += Math.exp(x[i] - max);
-    const shift = max + Math.log(sum);
+    const max = rowMax(x, from, to);
+    const shift = max + Math.log(sumExp(x, from, to, max));
     for (let i = from; i < to; i++) out[i] = x[i] - shift;
   }
   return out;
@@ -107,15 +119,19 @@ function logSoftmaxBackward(y, dy, out, cols) {
 const naive = { sigmoid, softmax, logSoftmax, sigmoidBackward, softmaxBackward, logSoftmaxBackward };
 const stable = { softmax: stableSoftmax, logSoftmax: stableLogSoftmax };
 
-/** A fresh copy of `fn` with its own type feedback (compiled from its source; `tag` keeps V8 from sharing it). */
-function fresh(fn, tag) {
+/**
+ * A fresh copy of `fn` with its own type feedback (compiled from its source; `tag` keeps V8 from sharing it).
+ * `scope`: the helpers it calls, by name (a function made by `new Function` sees only the global scope).
+ */
+function fresh(fn, tag, scope = {}) {
   // eslint-disable-next-line no-new-func
-  return new Function(`'use strict'; return (${fn.toString()}) // ${tag}`)();
+  return new Function(...Object.keys(scope), `'use strict'; return (${fn.toString()}) // ${tag}`)(...Object.values(scope));
 }
 
-/** { naive, stable } with fresh copies of every function, for one dtype (or any other tag). */
+/** { naive, stable } with fresh copies of every function and of the helpers they call, for one dtype (or any other tag). */
 function specialized(tag) {
-  const copy = (set, prefix) => Object.fromEntries(Object.entries(set).map(([k, f]) => [k, fresh(f, `${prefix}.${k}.${tag}`)]));
+  const scope = Object.fromEntries([rowMax, sumExp, storeExp].map((f) => [f.name, fresh(f, `${f.name}.${tag}`)]));
+  const copy = (set, prefix) => Object.fromEntries(Object.entries(set).map(([k, f]) => [k, fresh(f, `${prefix}.${k}.${tag}`, scope)]));
   return { naive: copy(naive, 'naive'), stable: copy(stable, 'stable') };
 }
 

@@ -150,10 +150,10 @@ export function readIndexNpy(bytes: Uint8Array, name: string): Int32Array {
   }
   const data = new Uint8Array(bytes.subarray(h.dataOffset)).buffer; // a copy: a Buffer may share a pool
   if (h.dtype === 'i32') return new Int32Array(data);
-  const wide = new BigInt64Array(data);
+  const int64 = new BigInt64Array(data);
   const out = new Int32Array(h.count);
   for (let i = 0; i < h.count; i++) {
-    const v = wide[i]!;
+    const v = int64[i]!;
     if (v < -2147483648n || v > 2147483647n) throw new NpyError(`${name}: label ${v} at ${i} is outside int32's range`);
     out[i] = Number(v);
   }
