@@ -131,22 +131,6 @@ function expNegAbs(x: number): number {
   return expParts(z < Z_MIN_64 ? Z_MIN_64 : z);
 }
 
-/** eh, dh, dl of the last `logisticQuotient` (see LOW; its el stays in LOW[0]). */
-const QUOT = new Float64Array(3);
-
-/**
- * The start of sigmoid64 and sigmoidDerivative64: with e = e^-|x| = eh + el (expNegAbs), 1 + e = dh + dl
- * exactly (Fast2Sum), returns q = eh/dh (one rounding) ≈ e/(1 + e) = σ(−|x|); eh, dh, dl in QUOT, el in LOW[0].
- */
-function logisticQuotient(x: number): number {
-  const eh = expNegAbs(x);
-  const dh = 1 + eh;
-  QUOT[0] = eh;
-  QUOT[1] = dh;
-  QUOT[2] = (1 - dh) + eh + LOW[0]!;
-  return eh / dh;
-}
-
 /**
  * σ(x) in float64: with e = e^-|x| = eh + el, f = e/(1 + e) ≤ 1/2 and σ = f (x ≤ 0) or 1 − f.
  * 1 + e = dh + dl exactly (Fast2Sum); q = eh/dh rounds once, and
@@ -154,9 +138,11 @@ function logisticQuotient(x: number): number {
  * Error ≤ ~1 ulp: the rounding of q plus that of the final sum.
  */
 function sigmoid64(x: number): number {
-  const q = logisticQuotient(x);
+  const eh = expNegAbs(x);
   const el = LOW[0]!;
-  const dl = QUOT[2]!;
+  const dh = 1 + eh;
+  const dl = (1 - dh) + eh + el;
+  const q = eh / dh;
   const f = q + (el - q * dl) * (1 - q);
   const s = +(x > 0); // σ = s + (1 − 2s)·f: a setcc, where a ?: would branch (and mispredict on mixed signs)
   return s + (1 - 2 * s) * f;
@@ -168,11 +154,11 @@ function sigmoid64(x: number): number {
  * f = q + c to ~u², 1 − f = g + gl, and f·g = p + pl exactly.
  */
 function sigmoidDerivative64(x: number): number {
-  const q = logisticQuotient(x);
-  const eh = QUOT[0]!;
+  const eh = expNegAbs(x);
   const el = LOW[0]!;
-  const dh = QUOT[1]!;
-  const dl = QUOT[2]!;
+  const dh = 1 + eh;
+  const dl = (1 - dh) + eh + el;
+  const q = eh / dh;
   const qd = q * dh;
   const c = ((eh - qd) - twoProdError(q, dh, qd) + el - q * dl) * (1 - q); // (e − q·(1 + e)) / (1 + e)
   const g = 1 - q;
