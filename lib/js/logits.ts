@@ -6,7 +6,7 @@ import type { FloatArray, LogitsKernels } from '../types.js';
 import { expSum, logSoftmaxFinish, rowMax, scale } from './kernels.js';
 
 /** Whether entry (av, ai) ranks below (bv, bi): smaller value, or equal and a higher index; NaN last. */
-function worse(av: number, ai: number, bv: number, bi: number): boolean {
+export function worse(av: number, ai: number, bv: number, bi: number): boolean {
   if (av !== av) return bv === bv || ai > bi;
   if (bv !== bv) return false;
   return av < bv || (av === bv && ai > bi);
@@ -118,13 +118,26 @@ function topK(x: FloatArray, indices: Int32Array, values: FloatArray, cols: numb
     if (!Number.isFinite(m)) {
       // NaN in the row or all −∞: NaN; some +∞: NaN there, 0 or −∞ elsewhere (softmax's rules)
       for (let j = 0; j < k; j++) vals[j] = m !== m || m === -Infinity || vals[j] === Infinity ? NaN : kind === 1 ? -Infinity : 0;
-    } else if (kind === 0) {
-      expSum(vals, vals, 0, k, m, t);
-      scale(vals, 0, k, 1 / s);
     } else {
-      logSoftmaxFinish(vals, vals, 0, k, m, t, Math.log(s));
+      topKFinish(vals, m, s, t, kind);
     }
   }
+}
+
+/** topK's probabilities (kind 0) or log-probabilities (1) in place of the logits vals, from the row's finite max m and Σ e^((x − m)/t). */
+export function topKFinish(vals: FloatArray, m: number, s: number, t: number, kind: number): void {
+  if (kind === 0) {
+    expSum(vals, vals, 0, vals.length, m, t);
+    scale(vals, 0, vals.length, 1 / s);
+  } else if (kind === 1) {
+    logSoftmaxFinish(vals, vals, 0, vals.length, m, t, Math.log(s));
+  }
+}
+
+/** −log softmax(x/t) at an entry xt, from the row's finite max m and Σ e^((x − m)/t). */
+export function crossEntropyOf(m: number, s: number, xt: number, t: number): number {
+  // (m − xt)/t, halved first when t > 1 so that m − xt cannot overflow (halving is exact)
+  return Math.log(s) + (t > 1 ? (m * 0.5 - xt * 0.5) / (t * 0.5) : (m - xt) / t);
 }
 
 function crossEntropy(x: FloatArray, target: Int32Array | Uint32Array, out: FloatArray, cols: number, t: number, ignoreIndex: number): void {
@@ -138,8 +151,7 @@ function crossEntropy(x: FloatArray, target: Int32Array | Uint32Array, out: Floa
     const row = x.subarray(r * cols, (r + 1) * cols);
     const xt = row[tr]!;
     const [m, s] = maxAndSum(row, null, t);
-    // (m − xt)/t, halved first when t > 1 so that m − xt cannot overflow (halving is exact)
-    if (Number.isFinite(m)) out[r] = Math.log(s) + (t > 1 ? (m * 0.5 - xt * 0.5) / (t * 0.5) : (m - xt) / t);
+    if (Number.isFinite(m)) out[r] = crossEntropyOf(m, s, xt, t);
     else out[r] = m !== m || m === -Infinity || xt === Infinity ? NaN : Infinity; // as logSoftmax: NaN, or +∞ off the +∞ entries
   }
 }

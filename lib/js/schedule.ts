@@ -3,7 +3,8 @@
 // being served and an abort is seen between chunks. Element-wise work is cut by ranges, row-wise work
 // by blocks of whole rows (results bit for bit those of the sync call); a row longer than a chunk runs
 // in parts, as a reduction (its max, then Σ e^((x − m)/t); Σ y·dy or Σ dy for the backward passes)
-// followed by a pass over the parts that uses its result. `threads` has no effect: one thread.
+// followed by a pass over the parts that uses its result; so do the logits toolkit's long rows but
+// sample's (longLogitsRow). `threads` has no effect: one thread.
 import type { FloatArray, KernelName, Scheduler } from '../types.js';
 import {
   expSum,
@@ -17,6 +18,7 @@ import {
   specialRow,
   sum,
 } from './kernels.js';
+import { crossEntropyOf, jsLogits, topKFinish, worse } from './logits.js';
 import { nextTurn } from './yield.js';
 
 /** Elements per chunk: bounds each stall of the event loop and how long an abort waits. */
@@ -107,22 +109,95 @@ async function rowwise(name: RowName, a: FloatArray, b: FloatArray | null, out: 
 
 type LogitsName = 'argmax' | 'topK' | 'crossEntropy' | 'sample';
 
+/** Rows [r0, r1) of a logits function, on views of every per-row array: args[j] holds spans[j] per row (0: a number). */
+function logitsBlock(name: LogitsName, args: unknown[], spans: number[], r0: number, r1: number): void {
+  const kernel = jsLogits[name] as (...a: unknown[]) => void;
+  kernel(...args.map((a, j) => (spans[j]! > 0 ? (a as FloatArray).subarray(r0 * spans[j]!, r1 * spans[j]!) : a)));
+}
+
 /**
- * The logits toolkit: blocks of whole rows (a long row alone), each call on views of every per-row
- * array: args[i] holds spans[i] elements per row (0: a number). args[3] is cols for all four.
+ * One long row of argmax, topK or crossEntropy, in parts: argmax as each part's argmax (the first NaN,
+ * else the largest, the earliest part on ties); topK and crossEntropy as the row's max, then each part's
+ * Σ e^((x − m)/t) (and topK's k best of the part, merged after). A row whose max is not finite, or
+ * whose target is the ignore index, runs whole by the kernel's own rules.
+ */
+async function longLogitsRow(name: 'argmax' | 'topK' | 'crossEntropy', args: unknown[], spans: number[], row: number, signal: AbortSignal | undefined) {
+  const x = args[0] as FloatArray;
+  const cols = (name === 'argmax' ? args[2] : args[3]) as number;
+  const base = row * cols;
+  const whole = () => inTurns(1, signal, () => logitsBlock(name, args, spans, row, row + 1));
+  if (name === 'argmax') {
+    const one = new Int32Array(1);
+    let best = -1;
+    const done = await inParts(base, cols, signal, (from, to) => {
+      if (best >= 0 && x[base + best] !== x[base + best]) return; // a NaN decides: nothing later matters
+      jsLogits.argmax(x.subarray(from, to), one, to - from);
+      const j = from - base + one[0]!;
+      if (best < 0 || x[base + j] !== x[base + j] || x[base + j]! > x[base + best]!) best = j;
+    });
+    if (done) (args[1] as Int32Array)[row] = best;
+    return;
+  }
+  const t = (name === 'topK' ? args[5] : args[4]) as number;
+  if (name === 'crossEntropy' && (args[1] as Int32Array)[row] === (args[5] as number)) return void (await whole());
+  let m = -Infinity;
+  const maxDone = await inParts(base, cols, signal, (from, to) => {
+    const v = rowMax(x, from, to);
+    m = m !== m || v !== v ? NaN : v > m ? v : m;
+  });
+  if (!maxDone) return;
+  if (!Number.isFinite(m)) return void (await whole());
+  const k = name === 'topK' ? (args[4] as number) : 0;
+  const parts = Math.ceil(cols / CHUNK_ELEMENTS);
+  const partSums = new Float64Array(parts);
+  const candidates = { values: new Float64Array(parts * k), indices: new Int32Array(parts * k), count: 0 };
+  const partValues = new (x.constructor as Float64ArrayConstructor)(k);
+  const partIndices = new Int32Array(k);
+  let p = 0;
+  const sumDone = await inParts(base, cols, signal, (from, to) => {
+    partSums[p++] = expSum(x, null, from, to, m, t);
+    if (k === 0) return;
+    const kk = Math.min(k, to - from);
+    jsLogits.topK(x.subarray(from, to), partIndices.subarray(0, kk), partValues.subarray(0, kk), to - from, kk, t, 2);
+    for (let j = 0; j < kk; j++) {
+      candidates.values[candidates.count] = partValues[j]!;
+      candidates.indices[candidates.count++] = partIndices[j]! + from - base;
+    }
+  });
+  if (!sumDone) return;
+  const s = sum(null, partSums, 0, parts);
+  if (name === 'crossEntropy') {
+    const out = args[2] as FloatArray;
+    out[row] = crossEntropyOf(m, s, x[base + (args[1] as Int32Array)[row]!]!, t);
+    return;
+  }
+  const { values: cv, indices: ci } = candidates;
+  const order = Array.from({ length: candidates.count }, (_, i) => i)
+    .sort((a, b) => (worse(cv[a]!, ci[a]!, cv[b]!, ci[b]!) ? 1 : worse(cv[b]!, ci[b]!, cv[a]!, ci[a]!) ? -1 : 0));
+  const vals = (args[2] as FloatArray).subarray(row * k, (row + 1) * k);
+  const indices = args[1] as Int32Array;
+  for (let j = 0; j < k; j++) {
+    vals[j] = cv[order[j]!]!;
+    indices[row * k + j] = ci[order[j]!]!;
+  }
+  topKFinish(vals, m, s, t, args[6] as number);
+}
+
+/**
+ * The logits toolkit: blocks of whole rows; a row longer than a chunk in parts (longLogitsRow), but
+ * sample's, which runs whole in one turn. args[i] holds spans[i] elements per row (0: a number).
  */
 async function logitsRows(name: LogitsName, args: unknown[], signal: AbortSignal | undefined): Promise<void> {
   const cols = (name === 'argmax' ? args[2] : args[3]) as number;
   const k = name === 'topK' ? (args[4] as number) : 1;
   const spans = args.map((a, i) => (i === 0 ? cols : ArrayBuffer.isView(a) ? (name === 'topK' ? k : 1) : 0));
   const rows = (args[0] as FloatArray).length / cols;
+  if (cols > CHUNK_ELEMENTS && name !== 'sample') {
+    for (let row = 0; row < rows && !signal?.aborted; row++) await longLogitsRow(name, args, spans, row, signal);
+    return;
+  }
   const per = Math.max(1, Math.floor(CHUNK_ELEMENTS / cols));
-  const kernel = jsKernels[name] as (...a: unknown[]) => void;
-  await inTurns(Math.ceil(rows / per), signal, (i) => {
-    const r0 = i * per;
-    const r1 = Math.min(rows, r0 + per);
-    kernel(...args.map((a, j) => (spans[j]! > 0 ? (a as FloatArray).subarray(r0 * spans[j]!, r1 * spans[j]!) : a)));
-  });
+  await inTurns(Math.ceil(rows / per), signal, (i) => logitsBlock(name, args, spans, i * per, Math.min(rows, (i + 1) * per)));
 }
 
 export const jsScheduler: Scheduler = {
