@@ -2,8 +2,8 @@
 // CHUNK_ELEMENTS elements, one per turn of the event loop (after pending I/O), so that other work keeps
 // being served and an abort is seen between chunks. Element-wise work is cut by ranges, row-wise work
 // by blocks of whole rows (results bit for bit those of the sync call); a row longer than a chunk runs
-// in parts, as a reduction (its max, then Σ e^((x − m)/t); Σ y·dy or Σ dy for the backward passes)
-// followed by a pass over the parts that uses its result; so do the logits toolkit's long rows but
+// in parts, as a reduction (each part's max and Σ e^((x − m)/t), combined; Σ y·dy or Σ dy for the
+// backward passes) followed by a pass over the parts that uses its result; so do the logits toolkit's long rows but
 // sample's (longLogitsRow). `threads` has no effect: one thread.
 import type { FloatArray, KernelName, Scheduler } from '../types.js';
 import {
@@ -53,31 +53,46 @@ function rowBlock(name: RowName, a: FloatArray, b: FloatArray | null, out: Float
   else jsKernels[name](view(a), view(b!), view(out), cols);
 }
 
-/** One long row of softmax, logSoftmax or logSumExp at [base, base + cols) of x. */
+/**
+ * One long row of softmax, logSoftmax or logSumExp at [base, base + cols) of x, in two phases of parts:
+ * each part's own max m_i and Σ e^((x − m_i)/t) (softmax stores those terms), then the row's max m and
+ * Σ = Σ_i Σ_i·e^((m_i − m)/t), and a pass that scales each part's terms by e^((m_i − m)/t)/Σ (softmax)
+ * or writes (x − m)/t − log Σ (logSoftmax). Two turns per part, where max, sum and finish took three.
+ */
 async function longForwardRow(name: RowName, x: FloatArray, out: FloatArray, row: number, cols: number, t: number, signal: AbortSignal | undefined) {
   const base = row * cols;
+  const parts = Math.ceil(cols / CHUNK_ELEMENTS);
+  const partMax = new Float64Array(parts);
+  const partSum = new Float64Array(parts);
   let m = -Infinity;
-  const maxDone = await inParts(base, cols, signal, (from, to) => {
-    const v = rowMax(x, from, to);
-    m = m !== m || v !== v ? NaN : v > m ? v : m;
+  let p = 0;
+  const sumDone = await inParts(base, cols, signal, (from, to) => {
+    const mi = rowMax(x, from, to);
+    m = m !== m || mi !== mi ? NaN : mi > m ? mi : m;
+    partMax[p] = mi;
+    // a part of −∞ only adds nothing (softmax: its terms are 0); NaN or +∞ sends the row to the
+    // special-value rules below
+    if (mi === -Infinity && name === 'softmax') out.fill(0, from, to);
+    partSum[p++] = Number.isFinite(mi) ? expSum(x, name === 'softmax' ? out : null, from, to, mi, t) : 0;
   });
-  if (!maxDone) return;
+  if (!sumDone) return;
   if (!Number.isFinite(m)) {
     // NaN, all −∞ or some +∞: the special-value rules (logSumExp: the max itself)
     if (name === 'logSumExp') out[row] = m;
     else await inParts(base, cols, signal, (from, to) => specialRow(x, out, from, to, m, name === 'logSoftmax'));
     return;
   }
-  const partSums = new Float64Array(Math.ceil(cols / CHUNK_ELEMENTS));
-  let k = 0;
-  const sumDone = await inParts(base, cols, signal, (from, to) => {
-    partSums[k++] = expSum(x, name === 'softmax' ? out : null, from, to, m, t);
-  });
-  if (!sumDone) return;
-  const s = sum(null, partSums, 0, partSums.length);
+  const shift = new Float64Array(parts);  // e^((m_i − m)/t): each part's terms rescaled to the row's max
+  for (let i = 0; i < parts; i++) {
+    shift[i] = Number.isFinite(partMax[i]!) ? Math.exp((partMax[i]! - m) / t) : 0;
+    partSum[i] = partSum[i]! * shift[i]!;
+  }
+  const s = sum(null, partSum, 0, parts);
   if (name === 'logSumExp') out[row] = m + Math.log(s);
-  else if (name === 'softmax') await inParts(base, cols, signal, (from, to) => scale(out, from, to, 1 / s));
-  else await inParts(base, cols, signal, (from, to) => logSoftmaxFinish(x, out, from, to, m, t, Math.log(s)));
+  else if (name === 'softmax') {
+    p = 0;
+    await inParts(base, cols, signal, (from, to) => scale(out, from, to, shift[p++]! / s));
+  } else await inParts(base, cols, signal, (from, to) => logSoftmaxFinish(x, out, from, to, m, t, Math.log(s)));
 }
 
 /** One long row of softmaxBackward or logSoftmaxBackward at [base, base + cols). */

@@ -347,21 +347,25 @@ describe('errors in Chromium: thrown by the sync calls, rejected by the async on
 
 describe('async twins in Chromium', () => {
   it('on 2^20 float32 elements they cost ≤ 1.5× the sync call, and the page keeps running meanwhile', async () => {
-    // Costs: the fastest of 15 calls each, sync and async in turn (a busy machine only adds time).
+    // Costs: the lower quartile of 15 calls each, sync and async in turn. A busy machine only adds time,
+    // but one lucky call is no cost either: a CI run once had one sync call at 6.6 ms among fourteen of
+    // 8.4–12.7 ms, and compared the async calls with that one.
     const runs = 15;
     const results = await page.evaluate((n) => (globalThis as unknown as { sigmax: { timing(n: number): Promise<TimingResult[]> } }).sigmax.timing(n), runs);
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
     const best = (v: number[]) => Math.min(...v);
+    const lowerQuartile = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 2]!;
     const ms = (v: number[]) => v.map((t) => t.toFixed(1)).join(' ');
     for (const r of results) {
       console.log(`browser: ${r.name}, 2^20 f32, best of ${runs}: sync ${best(r.sync).toFixed(1)} ms, async ${best(r.async).toFixed(1)} ms ` +
-        `(×${(best(r.async) / best(r.sync)).toFixed(2)}; medians ${median(r.sync).toFixed(1)}, ${median(r.async).toFixed(1)} ms); ` +
+        `(×${(best(r.async) / best(r.sync)).toFixed(2)}; lower quartiles ${lowerQuartile(r.sync).toFixed(1)}, ${lowerQuartile(r.async).toFixed(1)} ms, ` +
+        `×${(lowerQuartile(r.async) / lowerQuartile(r.sync)).toFixed(2)}; medians ${median(r.sync).toFixed(1)}, ${median(r.async).toFixed(1)} ms); ` +
         `with a ticker ${median(r.asyncTicking).toFixed(1)} ms, ${median(r.turns)} turns of the ticker per call, longest gap ${median(r.maxGapMs).toFixed(2)} ms (medians)`);
     }
     for (const r of results) {
       const what = `${r.name}: sync ${ms(r.sync)} ms; async ${ms(r.async)} ms; with the ticker ${ms(r.asyncTicking)} ms, ` +
         `turns ${r.turns.join(' ')}, gaps ${ms(r.maxGapMs)} ms`;
-      expect(best(r.async) / best(r.sync), what).toBeLessThanOrEqual(1.5);
+      expect(lowerQuartile(r.async) / lowerQuartile(r.sync), what).toBeLessThanOrEqual(1.5);
       // A call that blocked would give the ticker no turn, or one wait as long as itself: it gets one
       // per chunk of 2^15 elements and pass, and waits for a chunk, or for the slices the OS gives other
       // processes on a busy machine (4 ms each at HZ=250; seen: a median of 5.9 ms in 24 ms calls).
