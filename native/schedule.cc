@@ -109,8 +109,7 @@ Schedule::Schedule(const KernelTable& table, const Work& work, size_t threads) :
     cut(rows, work.cols);
   } else {
     rows_ = rows;
-    cut(work.cols, 1);
-    startRow();
+    startRow();  // cuts the row into parts
   }
 }
 
