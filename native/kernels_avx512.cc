@@ -37,9 +37,11 @@ struct F32 {
   static R zeroNaN(R v) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v); }
   static R round(R v) { return _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static R pow2Scale(R p, R n) { return _mm512_scalef_ps(p, n); }  // rounds once, subnormals included
-  static constexpr int kTableBits = 5;  // vpermt2ps: 32 entries in two registers
+  // vpermps: 16 entries in one register (measured on Zen 5: sigmoid 1.07x faster than vpermt2ps over 32
+  // entries with the degree-3 polynomial the 16-entry table needs; the softmax terms no slower)
+  static constexpr int kTableBits = 4;
   static R lookup(const T* table, R index) {
-    return _mm512_permutex2var_ps(load(table), _mm512_castps_si512(index), load(table + 16));
+    return _mm512_permutexvar_ps(_mm512_castps_si512(index), load(table));
   }
   static R addExponent(R s, R v) {
     return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(s), _mm512_slli_epi32(_mm512_castps_si512(v), 23 - kTableBits)));

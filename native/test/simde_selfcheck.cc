@@ -224,18 +224,18 @@ int sigmaxSimdeSelfCheck() {
     expect(isNan(d.v[0]) && (bitsOf(d.v[0]) >> 63) == 1, "or_si512 sign bit, epi64 (NaN stays NaN)");
     (void)infd;
   }
-  // the exp tables: 32/16-entry lookups by the low index bits of a float's pattern, the exponent add
+  // the exp tables: 16-entry lookups by the low index bits of a float's pattern, the exponent add
   // and shift, the masked zero of the softmax terms (NLT_UQ keeps a NaN), vmaxps for the rcp14 clamp.
   {
-    float table[32];
-    for (int i = 0; i < 32; ++i) table[i] = 100.0f + static_cast<float>(i);
+    float table[16];
+    for (int i = 0; i < 16; ++i) table[i] = 100.0f + static_cast<float>(i);
     int idx[16];
-    for (int i = 0; i < 16; ++i) idx[i] = (i * 7 + 3) | (0x4b400000 & ~31);  // garbage above bit 4, as kShifter leaves
+    for (int i = 0; i < 16; ++i) idx[i] = (i * 7 + 3) | (0x4b400000 & ~15);  // garbage above bit 3, as kShifter leaves
     const __m512i iv = _mm512_loadu_si512(idx);
-    F16 r = lanes(_mm512_permutex2var_ps(_mm512_loadu_ps(table), iv, _mm512_loadu_ps(table + 16)));
+    F16 r = lanes(_mm512_permutexvar_ps(iv, _mm512_loadu_ps(table)));
     bool ok = true;
-    for (int i = 0; i < 16; ++i) ok = ok && r.v[i] == table[(i * 7 + 3) & 31];
-    expect(ok, "permutex2var_ps reads the low 5 index bits across both tables");
+    for (int i = 0; i < 16; ++i) ok = ok && r.v[i] == table[(i * 7 + 3) & 15];
+    expect(ok, "permutexvar_ps reads the low 4 index bits");
     double tabled[16];
     for (int i = 0; i < 16; ++i) tabled[i] = 200.0 + i;
     long long idxd[8];
