@@ -36,20 +36,47 @@ export interface Api {
   sample(x: FloatArray, options?: SampleOptions): Int32Array;
 }
 
-export function makeApi({ kernels: k, checksOverlap }: Implementation): Api {
+export function makeApi({ kernels: k, checksOverlap, checksArrays }: Implementation): Api {
   const overlap = !checksOverlap;
   return {
     sigmoid(x, out) {
+      if (checksArrays && out !== undefined) {
+        try {
+          k.sigmoid(x, out);
+          return out;
+        } catch (error) {
+          elementwiseArgs(x, out, overlap); // the error naming the argument
+          throw error;
+        }
+      }
       const a = elementwiseArgs(x, out, overlap);
       if (a.x.length > 0) k.sigmoid(a.x, a.out);
       return a.out as typeof x;
     },
     sigmoidDerivative(x, out) {
+      if (checksArrays && out !== undefined) {
+        try {
+          k.sigmoidDerivative(x, out);
+          return out;
+        } catch (error) {
+          elementwiseArgs(x, out, overlap); // the error naming the argument
+          throw error;
+        }
+      }
       const a = elementwiseArgs(x, out, overlap);
       if (a.x.length > 0) k.sigmoidDerivative(a.x, a.out);
       return a.out as typeof x;
     },
     sigmoidBackward(y, dy, out) {
+      if (checksArrays && out !== undefined) {
+        try {
+          k.sigmoidBackward(y, dy, out);
+          return out;
+        } catch (error) {
+          binaryArgs(y, dy, out, overlap); // the error naming the argument
+          throw error;
+        }
+      }
       const a = binaryArgs(y, dy, out, overlap);
       if (a.y.length > 0) k.sigmoidBackward(a.y, a.dy, a.out);
       return a.out as typeof y;

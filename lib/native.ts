@@ -98,5 +98,5 @@ export function loadNative(isaCap: string): Implementation {
     // The addon's pool has one thread per hardware thread; more would only queue.
     defaultThreads: Math.max(1, availableParallelism()),
   };
-  return { kernels: addon, scheduler, backend: { kind: 'native', isa, isas }, checksOverlap: true };
+  return { kernels: addon, scheduler, backend: { kind: 'native', isa, isas }, checksOverlap: true, checksArrays: true };
 }

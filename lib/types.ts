@@ -64,6 +64,12 @@ export interface Implementation {
    * themselves, with the message lib/validate.ts would give, before writing anything.
    */
   checksOverlap: boolean;
+  /**
+   * Whether the sync element-wise kernels themselves reject arrays of another type or length (with
+   * an error of their own, before writing anything): then a call with `out` given skips the checks of
+   * lib/validate.ts, which run only after such an error, to throw the message they give.
+   */
+  checksArrays: boolean;
 }
 
 /** What `topK` reports at the chosen indices: softmax(x/t), logSoftmax(x/t), or x itself. */

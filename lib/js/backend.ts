@@ -8,4 +8,5 @@ export const jsBackend: Implementation = {
   scheduler: jsScheduler,
   backend: { kind: 'js', isa: 'js', isas: [] },
   checksOverlap: false,
+  checksArrays: false,
 };
