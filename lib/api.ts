@@ -122,8 +122,14 @@ export function makeApi({ kernels: k, checksOverlap, checksArrays }: Implementat
       return { indices: a.indices, values: a.values as typeof x };
     },
     crossEntropy(x, target, options) {
-      const a = crossEntropyArgs(x, target, options);
-      if (a.x.length > 0) k.crossEntropy(a.x, a.target, a.out, a.cols, a.temperature, a.ignoreIndex);
+      const a = crossEntropyArgs(x, target, options, !checksArrays);
+      if (a.x.length === 0) return a.out as typeof x;
+      try {
+        k.crossEntropy(a.x, a.target, a.out, a.cols, a.temperature, a.ignoreIndex);
+      } catch (error) {
+        if (checksArrays) crossEntropyArgs(x, target, options); // the error naming the target
+        throw error;
+      }
       return a.out as typeof x;
     },
     sample(x, options) {

@@ -65,9 +65,10 @@ export interface Implementation {
    */
   checksOverlap: boolean;
   /**
-   * Whether the sync element-wise kernels themselves reject arrays of another type or length (with
-   * an error of their own, before writing anything): then a call with `out` given skips the checks of
-   * lib/validate.ts, which run only after such an error, to throw the message they give.
+   * Whether the sync element-wise kernels themselves reject arrays of another type or length, and
+   * crossEntropy a target out of range (with an error of their own, before writing anything): then
+   * those checks of lib/validate.ts are skipped on the hot path and run only after such an error, to
+   * throw the message they give.
    */
   checksArrays: boolean;
 }

@@ -306,7 +306,8 @@ export interface CrossEntropyArgs {
 }
 
 /** crossEntropy(x, target, { cols?, temperature?, ignoreIndex?, out? }) */
-export function crossEntropyArgs(x: unknown, target: unknown, options: unknown): CrossEntropyArgs {
+/** `withTargets` false: every check but the targets' range, for kernels that check it themselves. */
+export function crossEntropyArgs(x: unknown, target: unknown, options: unknown, withTargets = true): CrossEntropyArgs {
   const xa = checkFloatArray('x', x);
   const ta = checkIntArray('target', target, true);
   const o = checkOptions(options);
@@ -315,7 +316,7 @@ export function crossEntropyArgs(x: unknown, target: unknown, options: unknown):
   const ignoreIndex = checkInteger('ignoreIndex', o.ignoreIndex, NaN, -Infinity);
   const rows = rowsOf(xa, cols);
   if (ta.length !== rows) throw new RangeError(`sigmax: target must have length ${rows} (one per row), got ${ta.length}`);
-  for (let r = 0; r < rows; r++) {
+  for (let r = 0; withTargets && r < rows; r++) {
     const t = ta[r]!;
     if ((t < 0 || t >= cols) && t !== ignoreIndex) {
       throw new RangeError(`sigmax: target[${r}] must be in [0, ${cols}) or ignoreIndex, got ${t}`);
