@@ -27,7 +27,7 @@
 //    out-of-place, in place (out == x), and for the backward kernels also dx == dy;
 //  - inputs (seeded PRNG): uniform, small, log-uniform over the whole range (subnormal to huge), sparse
 //    and dense special values (±0, ±inf, NaN, subnormals, huge, the exp clamp thresholds), values a few
-//    ulps around the kernels' edges, per-row patterns (constant, all −inf, NaN, +inf, [1000, 0…], large
+//    ulps around the kernels' edges, per-row patterns (constant, all −inf, −inf or NaN but a few entries, NaN, +inf, [1000, 0…], large
 //    shift), random bit patterns;
 //  - comparison with the scalar table's output, element by element, NaN/inf pattern identical:
 //      sigmoid, sigmoidDerivative, sigmoidBackward, Jacobian, scale, softmax_backward_finish: ≤ 2 ulp;
@@ -167,7 +167,7 @@ template <class T> T wideValue(Rng& r) {
 }
 
 template <class T> void fillRowPattern(Rng& r, T* x, size_t n) {
-  const size_t p = r.below(10);
+  const size_t p = r.below(12);
   for (size_t i = 0; i < n; ++i) x[i] = static_cast<T>(r.range(-30, 30));
   if (n == 0) return;
   switch (p) {
@@ -180,6 +180,14 @@ template <class T> void fillRowPattern(Rng& r, T* x, size_t n) {
     case 6: { const T s = static_cast<T>(sizeof(T) == 4 ? 1e4 : 1e12); for (size_t i = 0; i < n; ++i) x[i] += s; break; }
     case 7: for (size_t i = 0; i < n; ++i) if (r.chance(0.5)) x[i] = -inf<T>(); break;
     case 8: for (size_t i = 0; i < n; ++i) x[i] = i == n / 2 ? T(0) : static_cast<T>(-FT<T>::kHuge); break;
+    case 9:  // masked logits: −∞ but for a few entries (fewer than topK's k, often)
+      for (size_t i = 0; i < n; ++i) x[i] = -inf<T>();
+      for (size_t j = 1 + r.below(3); j > 0; --j) x[r.below(n)] = static_cast<T>(r.range(-30, 30));
+      break;
+    case 10:  // NaN but for a few entries
+      for (size_t i = 0; i < n; ++i) x[i] = qnan<T>();
+      for (size_t j = 1 + r.below(3); j > 0; --j) x[r.below(n)] = static_cast<T>(r.range(-30, 30));
+      break;
     default: for (size_t i = 0; i < n; ++i) x[i] = i == 0 ? T(0) : T(-1000); break;
   }
 }
