@@ -383,8 +383,15 @@ describe.each(PRECISIONS)('views, out, SharedArrayBuffer and async (%s)', (p) =>
           else expect(Math.abs(g - w), `${what} target ${target}`).toBeLessThanOrEqual(2 * LOG_BOUNDS[p] * Math.max(1, Math.abs(w)));
           expect((await sx.crossEntropyAsync(x, t, { cols: n, threads, ignoreIndex: target }))[0]).toBe(0);
         }
-        const opts = { cols: n, topP: 0.9, random: draws([0.375]) };
-        expect(Array.from(await sx.sampleAsync(x, { ...opts, threads })), what).toEqual(Array.from(sx.sample(x, { ...opts, random: draws([0.375]) })));
+        // sample runs such a row whole: the same draw as the sync call, with and without topK
+        const settings: Array<[object, number]> = [
+          [{ topP: 0.9 }, 0.375], [{ topP: 0.9 }, 0.999], [{ minP: 0.02, temperature: 0.7 }, 0.6], [{}, 0.05], [{ topK: 50, topP: 0.9 }, 0.2],
+        ];
+        for (const [setting, u] of settings) {
+          const opts = { cols: n, ...setting };
+          expect(Array.from(await sx.sampleAsync(x, { ...opts, threads, random: draws([u]) })), `${what} sample ${JSON.stringify(setting)}`)
+            .toEqual(Array.from(sx.sample(x, { ...opts, random: draws([u]) })));
+        }
       }
     }
   });
