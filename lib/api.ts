@@ -1,6 +1,6 @@
 // The public synchronous API, built over one set of kernels: validate, allocate if needed, compute.
 import type {
-  ArgmaxOptions, CrossEntropyOptions, FloatArray, Implementation, RowOptions, SampleOptions, TemperatureOptions, TopKOptions,
+  ArgmaxOptions, CrossEntropyOptions, FloatArray, Implementation, Kernels, RowOptions, SampleOptions, TemperatureOptions, TopKOptions,
   TopKResult,
 } from './types.js';
 import {
@@ -38,34 +38,27 @@ export interface Api {
 
 export function makeApi({ kernels: k, checksOverlap, checksArrays }: Implementation): Api {
   const overlap = !checksOverlap;
+  /** sigmoid or sigmoidDerivative; with `out` given, kernels that check their arrays run unchecked here. */
+  function elementwise<T extends FloatArray>(kernel: Kernels['sigmoid'], x: T, out: T | undefined): T {
+    if (checksArrays && out !== undefined) {
+      try {
+        kernel(x, out);
+        return out;
+      } catch (error) {
+        elementwiseArgs(x, out, overlap); // the error naming the argument
+        throw error;
+      }
+    }
+    const a = elementwiseArgs(x, out, overlap);
+    if (a.x.length > 0) kernel(a.x, a.out);
+    return a.out as T;
+  }
   return {
     sigmoid(x, out) {
-      if (checksArrays && out !== undefined) {
-        try {
-          k.sigmoid(x, out);
-          return out;
-        } catch (error) {
-          elementwiseArgs(x, out, overlap); // the error naming the argument
-          throw error;
-        }
-      }
-      const a = elementwiseArgs(x, out, overlap);
-      if (a.x.length > 0) k.sigmoid(a.x, a.out);
-      return a.out as typeof x;
+      return elementwise(k.sigmoid, x, out);
     },
     sigmoidDerivative(x, out) {
-      if (checksArrays && out !== undefined) {
-        try {
-          k.sigmoidDerivative(x, out);
-          return out;
-        } catch (error) {
-          elementwiseArgs(x, out, overlap); // the error naming the argument
-          throw error;
-        }
-      }
-      const a = elementwiseArgs(x, out, overlap);
-      if (a.x.length > 0) k.sigmoidDerivative(a.x, a.out);
-      return a.out as typeof x;
+      return elementwise(k.sigmoidDerivative, x, out);
     },
     sigmoidBackward(y, dy, out) {
       if (checksArrays && out !== undefined) {
