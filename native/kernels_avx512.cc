@@ -68,8 +68,7 @@ struct F32 {
   // compare of bits(v) − bits(lo) with bits(hi) − bits(lo) (a negative or NaN v falls outside)
   static unsigned long long inRangeMask(R v, R lo, R hi) {
     const __m512i l = _mm512_castps_si512(lo);
-    return static_cast<__mmask16>(~_mm512_cmpge_epu32_mask(_mm512_sub_epi32(_mm512_castps_si512(v), l),
-                                                            _mm512_sub_epi32(_mm512_castps_si512(hi), l)));
+    return _mm512_cmplt_epu32_mask(_mm512_sub_epi32(_mm512_castps_si512(v), l), _mm512_sub_epi32(_mm512_castps_si512(hi), l));
   }
   static size_t compressStore(unsigned long long mask, R v, T* dst) {
     _mm512_storeu_ps(dst, _mm512_maskz_compress_ps(static_cast<__mmask16>(mask), v));
@@ -133,8 +132,7 @@ struct F64 {
   static constexpr bool kCompress = true;
   static unsigned long long inRangeMask(R v, R lo, R hi) {
     const __m512i l = _mm512_castpd_si512(lo);
-    return static_cast<__mmask8>(~_mm512_cmpge_epu64_mask(_mm512_sub_epi64(_mm512_castpd_si512(v), l),
-                                                          _mm512_sub_epi64(_mm512_castpd_si512(hi), l)));
+    return _mm512_cmplt_epu64_mask(_mm512_sub_epi64(_mm512_castpd_si512(v), l), _mm512_sub_epi64(_mm512_castpd_si512(hi), l));
   }
   static size_t compressStore(unsigned long long mask, R v, T* dst) {
     _mm512_storeu_pd(dst, _mm512_maskz_compress_pd(static_cast<__mmask8>(mask), v));

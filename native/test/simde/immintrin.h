@@ -25,6 +25,8 @@
 //  * _mm512_mask_loadu_* / _mm512_mask_storeu_*: missing from SIMDe 0.7.4. Modelled lane by lane: a
 //    masked-out lane is neither read nor written (as on hardware, where it also cannot fault).
 //  * _mm512_shuffle_f32x4 / _mm512_shuffle_f64x2: SIMDe 0.7.4 has them only as simde_… (no alias).
+//  * _mm512_cmplt_epu32_mask / _mm512_cmplt_epu64_mask: missing from SIMDe 0.7.4; a <u b is the
+//    complement of SIMDe's cmpge_epu32/64_mask (a ≥u b), which the self-check compares with the hardware.
 //  * __mmask8/__mmask16 and _MM_FROUND_NO_EXC: not defined without native AVX-512 / SSE4.1 headers.
 //
 // Checked to match hardware as SIMDe does it (native/test/simde_selfcheck.cc verifies each at run time):
@@ -196,6 +198,8 @@ inline void mask_storeu_pd(void* p, simde__mmask8 k, simde__m512d a) {
 #undef _mm512_mask_storeu_pd
 #undef _mm512_shuffle_f32x4
 #undef _mm512_shuffle_f64x2
+#undef _mm512_cmplt_epu32_mask
+#undef _mm512_cmplt_epu64_mask
 #define _mm512_fmadd_ps(a, b, c) sigmax_simde_emu::fmadd_ps(a, b, c)
 #define _mm512_fnmadd_ps(a, b, c) sigmax_simde_emu::fnmadd_ps(a, b, c)
 #define _mm512_fmadd_pd(a, b, c) sigmax_simde_emu::fmadd_pd(a, b, c)
@@ -210,5 +214,7 @@ inline void mask_storeu_pd(void* p, simde__mmask8 k, simde__m512d a) {
 #define _mm512_mask_storeu_pd(p, k, a) sigmax_simde_emu::mask_storeu_pd(p, k, a)
 #define _mm512_shuffle_f32x4(a, b, imm8) simde_mm512_shuffle_f32x4(a, b, imm8)
 #define _mm512_shuffle_f64x2(a, b, imm8) simde_mm512_shuffle_f64x2(a, b, imm8)
+#define _mm512_cmplt_epu32_mask(a, b) static_cast<__mmask16>(~simde_mm512_cmpge_epu32_mask(a, b))
+#define _mm512_cmplt_epu64_mask(a, b) static_cast<__mmask8>(~simde_mm512_cmpge_epu64_mask(a, b))
 
 #endif  // SIGMAX_SIMDE_SHIM_ACTIVE
