@@ -58,6 +58,9 @@ struct LogitsKernels {
   // u: one draw per row; top_k 0 (off) or < cols; scratch: (cols + kSampleSlack)·(2·sizeof(T) + 4) bytes
   void (*sample)(const T* x, const double* u, int32_t* out, size_t rows, size_t cols, double temperature, size_t top_k,
                  double top_p, double min_p, void* scratch);
+  // sample's draw without top_k from one row's terms w = e^((x − m)/t) and their Σw (a long row split
+  // across threads computes those in parts); scratch: cols + kSampleSlack values
+  int32_t (*sample_terms)(const T* w, size_t cols, double total, double u, double top_p, double min_p, void* scratch);
 };
 
 struct KernelTable {

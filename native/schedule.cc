@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,35 @@ template <class T> const LogitsKernels<T>& logitsOf(const KernelTable& table);
 template <> const LogitsKernels<float>& logitsOf<float>(const KernelTable& table) { return table.logits32; }
 template <> const LogitsKernels<double>& logitsOf<double>(const KernelTable& table) { return table.logits64; }
 
+/** This thread's scratch for sample, at least `bytes` long (kept: a row's pages stay mapped). */
+void* sampleScratch(size_t bytes) {
+  static thread_local std::vector<unsigned char> scratch;
+  if (scratch.size() < bytes) scratch.resize(bytes);
+  return scratch.data();
+}
+
+/**
+ * The terms of sample's split rows, kept from one call to the next: a fresh buffer per call costs
+ * its page faults (an 8 MB one more than splitting a 2^21 row saved). One call at a time holds it.
+ */
+std::mutex gSpareTermsMutex;
+std::vector<unsigned char> gSpareTerms;
+
+std::vector<unsigned char> takeTerms(size_t bytes) {
+  std::vector<unsigned char> terms;
+  {
+    std::lock_guard<std::mutex> lock(gSpareTermsMutex);
+    terms.swap(gSpareTerms);
+  }
+  if (terms.size() < bytes) terms = std::vector<unsigned char>(bytes);
+  return terms;
+}
+
+void keepTerms(std::vector<unsigned char>&& terms) {
+  std::lock_guard<std::mutex> lock(gSpareTermsMutex);
+  if (terms.size() > gSpareTerms.size()) gSpareTerms.swap(terms);
+}
+
 /** The logits kernel of `w` on rows [from, to). */
 template <class T>
 void runLogitsAs(const LogitsKernels<T>& lk, const Work& w, size_t from, size_t to) {
@@ -49,12 +79,9 @@ void runLogitsAs(const LogitsKernels<T>& lk, const Work& w, size_t from, size_t 
     case Op::kCrossEntropy:
       return lk.cross_entropy(x, a.target + from, a.unsignedTarget, a.hasIgnore, a.ignore, static_cast<T*>(a.values) + from, n,
                               cols, w.temperature);
-    case Op::kSample: {
-      static thread_local std::vector<unsigned char> scratch;
-      const size_t bytes = (cols + kSampleSlack) * (2 * sizeof(T) + sizeof(int32_t));
-      if (scratch.size() < bytes) scratch.resize(bytes);
-      return lk.sample(x, a.u + from, a.index + from, n, cols, w.temperature, a.topK, a.topP, a.minP, scratch.data());
-    }
+    case Op::kSample:
+      return lk.sample(x, a.u + from, a.index + from, n, cols, w.temperature, a.topK, a.topP, a.minP,
+                       sampleScratch((cols + kSampleSlack) * (2 * sizeof(T) + sizeof(int32_t))));
     default: return;
   }
 }
@@ -98,6 +125,10 @@ void runWork(const KernelTable& table, const Work& work) {
   else runAs(table.f32, work);
 }
 
+Schedule::~Schedule() {
+  if (!terms_.empty()) keepTerms(std::move(terms_));
+}
+
 Schedule::Schedule(const KernelTable& table, const Work& work, size_t threads) : table_(table), work_(work) {
   threads_ = std::max<size_t>(1, std::min(threads, work.length / kMinChunkElements));
   const size_t rows = work.length / work.cols;
@@ -139,10 +170,12 @@ void Schedule::startRow() {
     const long long target = a.unsignedTarget ? static_cast<long long>(static_cast<uint32_t>(a.target[row_])) : a.target[row_];
     ignored = target == a.ignore;
   }
-  if (work_.op == Op::kSample || ignored) {
+  const bool sampleWhole = work_.op == Op::kSample && (a.topK > 0 || work_.cols < kSampleSplitFrom);
+  if (sampleWhole || ignored) {
     phase_ = Phase::kWholeRow;
     chunks_ = 1;
   } else {
+    if (work_.op == Op::kSample && terms_.empty()) terms_ = takeTerms(work_.cols * (work_.f64 ? sizeof(double) : sizeof(float)));
     phase_ = isBackward(work_.op) ? Phase::kSum : work_.op == Op::kArgmax ? Phase::kArgmaxParts : Phase::kMax;
   }
   results_.assign(chunks_, 0.0);
@@ -189,7 +222,8 @@ void Schedule::runChunkAs(const TypedKernels<T>& k, size_t from, size_t to) {
     case Phase::kSum:
       if (work_.op == Op::kSoftmaxBackward) result = k.dot(x, dy, n);
       else if (work_.op == Op::kLogSoftmaxBackward) result = k.sum(dy, n);
-      else result = k.exp_sum(x, work_.op == Op::kSoftmax ? out : nullptr, n, static_cast<T>(max_), t);
+      else result = k.exp_sum(x, work_.op == Op::kSoftmax ? out : work_.op == Op::kSample ? terms<T>() + from : nullptr, n,
+                              static_cast<T>(max_), t);
       return;
     case Phase::kFinish:
       if (work_.op == Op::kSoftmax) k.scale(out, n, static_cast<T>(total_));
@@ -222,6 +256,12 @@ void Schedule::runChunkAs(const TypedKernels<T>& k, size_t from, size_t to) {
     case Phase::kWholeRow:
       runLogits(table_, work_, row_, row_ + 1);
       return;
+    case Phase::kSampleDraw: {
+      const LogitsArgs& a = work_.logits;
+      void* scratch = sampleScratch((work_.cols + kSampleSlack) * sizeof(T));
+      a.index[row_] = logitsOf<T>(table_).sample_terms(terms<T>(), work_.cols, total_, a.u[row_], a.topP, a.minP, scratch);
+      return;
+    }
     case Phase::kUnits:
       return;
   }
@@ -309,6 +349,12 @@ bool Schedule::nextPhase() {
         else static_cast<float*>(a.values)[row_] = static_cast<float>(v);
         break;
       }
+      if (work_.op == Op::kSample) {  // the draw from the terms in one chunk, or the whole row for a NaN
+        phase_ = s != s ? Phase::kWholeRow : Phase::kSampleDraw;
+        chunks_ = 1;
+        total_ = s;
+        return true;
+      }
       phase_ = Phase::kFinish;
       if (work_.op == Op::kLogSumExp) {
         storeRowValue(max_ + std::log(s));
@@ -346,6 +392,7 @@ bool Schedule::nextPhase() {
     case Phase::kFinish:
     case Phase::kSpecial:
     case Phase::kWholeRow:
+    case Phase::kSampleDraw:
       break;
   }
   // The row is done (logSumExp of a special row: its value is the max, or NaN).

@@ -348,7 +348,8 @@ describe.each(PRECISIONS)('views, out, SharedArrayBuffer and async (%s)', (p) =>
   });
 
   it('a long row split across threads gives the sync results (values within the bounds)', async () => {
-    const n = EMULATED ? 70_000 : 200_000;
+    // 2^20 + 3: sample splits a row without topK from 2^20 elements on (native/schedule.h)
+    const n = EMULATED ? 70_000 : (1 << 20) + 3;
     const base = fromNumbers(p, gridRow(mulberry32(5), n, 0.0001));
     const I = Infinity;
     // plain; the max tied in the first and a later part; a NaN late in the row; +∞; all −∞ but one finite
@@ -383,7 +384,7 @@ describe.each(PRECISIONS)('views, out, SharedArrayBuffer and async (%s)', (p) =>
           else expect(Math.abs(g - w), `${what} target ${target}`).toBeLessThanOrEqual(2 * LOG_BOUNDS[p] * Math.max(1, Math.abs(w)));
           expect((await sx.crossEntropyAsync(x, t, { cols: n, threads, ignoreIndex: target }))[0]).toBe(0);
         }
-        // sample runs such a row whole: the same draw as the sync call, with and without topK
+        // sample: the same draw as the sync call, split (without topK) and whole (with topK)
         const settings: Array<[object, number]> = [
           [{ topP: 0.9 }, 0.375], [{ topP: 0.9 }, 0.999], [{ minP: 0.02, temperature: 0.7 }, 0.6], [{}, 0.05], [{ topK: 50, topP: 0.9 }, 0.2],
         ];

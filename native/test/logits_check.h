@@ -299,6 +299,20 @@ void checkLogits(const TableEntry& te, const std::vector<T>& input, size_t rows,
                what + "; row" + row);
     }
     c.expect(out.intact(), "sample wrote outside its output: " + where);
+    if (s.topK > 0) continue;
+    // sample_terms (a split row's draw) from the row's terms: the index sample gave
+    const auto& tk = typed<T>(*te.table);
+    std::vector<T> w(cols);
+    for (size_t r = 0; r < rows; ++r) {
+      const T* xr = x.data() + r * cols;
+      const T m = tk.row_max(xr, cols);
+      if (refs[r].special || !(m == m) || m == inf<T>()) continue;
+      const double total = tk.exp_sum(xr, w.data(), cols, m, t);
+      if (total != total) continue;
+      const int32_t got = k.sample_terms(w.data(), cols, total, u[r], s.topP, s.minP, scratch.data() + 16);
+      c.expect(got == out.data()[r], fmt("sample_terms(topP %g, minP %g) %s row %zu: %d, sample %d", s.topP, s.minP,
+                                         where.c_str(), r, got, out.data()[r]));
+    }
   }
   c.expect(memcmp(before.data(), x.data(), x.size() * sizeof(T)) == 0, "a logits kernel changed its input: " + where);
 }
