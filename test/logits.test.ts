@@ -224,6 +224,30 @@ describe.each(PRECISIONS)('sample (%s)', (p) => {
     }
   });
 
+  it('finds the top-p cut on long rows whose largest values a strided subsample misses or overweights', () => {
+    // Natively a long row's cut is first guessed from every 8th vector. Large values only where no
+    // ISA's subsample looks (index ≡ 41 mod 128), only where every one looks (≡ 0 mod 128), or a peaked
+    // row make that guess err low, high, or far: the collects that check it must still find the cut.
+    const cols = 40_000;
+    const rng = mulberry32(23);
+    const rows: number[][] = [];
+    for (const [spread, at, lift] of [[1.5, 41, 9], [1.5, 0, 6], [4, -1, 0], [2.5, 41, 4], [1, 0, 3], [0.5, 41, 12]] as const) {
+      rows.push(Array.from({ length: cols }, (_, i) => normal(rng) * spread + (i % 128 === at ? lift : 0)));
+    }
+    const x = fromNumbers(p, rows.flat());
+    const cases: SampleParams[] = [
+      { t: 1, topK: 0, topP: 0.9, minP: 0 }, { t: 0.7, topK: 0, topP: 0.95, minP: 0 }, { t: 1, topK: 0, topP: 0.5, minP: 0 },
+    ];
+    for (const s of cases) {
+      const u = rows.map(() => rng());
+      const got = sx.sample(x, { cols, temperature: s.t, topP: s.topP, random: draws(u) });
+      for (let r = 0; r < rows.length; r++) {
+        const trace = sampleRef(rowOf(x, r, cols), s, u[r]!);
+        expect(sampleAgrees(trace, u[r]!, got[r]!, tol), `row ${r} ${JSON.stringify(s)}: ${got[r]} vs ${trace.index}`).toBe(true);
+      }
+    }
+  });
+
   it('gives −1 for rows that are not finite, and never throws for data', () => {
     const I = Infinity;
     const x = fromNumbers(p, [1, NaN, 2, 1, I, 2, -I, -I, -I, -I, 5, -I]);
