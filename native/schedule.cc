@@ -46,23 +46,32 @@ void* sampleScratch(size_t bytes) {
 /**
  * The terms of sample's split rows, kept from one call to the next: a fresh buffer per call costs
  * its page faults (an 8 MB one more than splitting a 2^21 row saved). One call at a time holds it.
+ * Never freed, so that no call outlives it at exit.
  */
-std::mutex gSpareTermsMutex;
-std::vector<unsigned char> gSpareTerms;
+struct SpareTerms {
+  std::mutex mutex;
+  std::vector<unsigned char> buffer;
+};
+
+SpareTerms& spareTerms() {
+  static SpareTerms* spare = new SpareTerms();
+  return *spare;
+}
 
 std::vector<unsigned char> takeTerms(size_t bytes) {
   std::vector<unsigned char> terms;
   {
-    std::lock_guard<std::mutex> lock(gSpareTermsMutex);
-    terms.swap(gSpareTerms);
+    std::lock_guard<std::mutex> lock(spareTerms().mutex);
+    terms.swap(spareTerms().buffer);
   }
   if (terms.size() < bytes) terms = std::vector<unsigned char>(bytes);
   return terms;
 }
 
 void keepTerms(std::vector<unsigned char>&& terms) {
-  std::lock_guard<std::mutex> lock(gSpareTermsMutex);
-  if (terms.size() > gSpareTerms.size()) gSpareTerms.swap(terms);
+  SpareTerms& spare = spareTerms();
+  std::lock_guard<std::mutex> lock(spare.mutex);
+  if (terms.size() > spare.buffer.size()) spare.buffer.swap(terms);
 }
 
 /** The logits kernel of `w` on rows [from, to). */
