@@ -56,6 +56,7 @@ struct F32 {
   static R zeroWhereBelow(R v, R z, R lo) { return _mm256_and_ps(v, _mm256_cmp_ps(z, lo, _CMP_NLT_UQ)); }
   static R recip(R v) { return _mm256_rcp_ps(v); }  // 12 bits
   static constexpr bool kQuotientByRecip = false;
+  static constexpr int kMapLockstep = 4;
   static T reduceAdd(R v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -115,6 +116,7 @@ struct F64 {
   static bool allAtLeast(R v, R lo) { return _mm256_movemask_pd(_mm256_cmp_pd(v, lo, _CMP_GE_OQ)) == 0xf; }
   static R recip(R v) { return _mm256_cvtps_pd(_mm_rcp_ps(_mm256_cvtpd_ps(v))); }  // float rcpps: 12 bits
   static constexpr bool kQuotientByRecip = false;
+  static constexpr int kMapLockstep = 6;
   static T reduceAdd(R v) {
     __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
     return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));

@@ -58,6 +58,7 @@ struct F32 {
   }
   static R recip(R v) { return vrecpeq_f32(v); }  // frecpe: 8 bits
   static constexpr bool kQuotientByRecip = false;
+  static constexpr int kMapLockstep = 4;
   static T reduceAdd(R v) { return vaddvq_f32(v); }
   static T reduceMax(R v) { return vmaxvq_f32(v); }
   static unsigned long long atLeastMask(R a, R b) {
@@ -112,6 +113,7 @@ struct F64 {
   }
   static R recip(R v) { return vrecpeq_f64(v); }  // frecpe: 8 bits
   static constexpr bool kQuotientByRecip = false;
+  static constexpr int kMapLockstep = 4;
   static T reduceAdd(R v) { return vaddvq_f64(v); }
   static T reduceMax(R v) { return vmaxvq_f64(v); }
   static unsigned long long atLeastMask(R a, R b) {

@@ -80,6 +80,7 @@ struct Scalar {
   static R zeroWhereBelow(R v, R z, R lo) { return z < lo ? T(0) : v; }
   static R recip(R v) { return T(1) / v; }
   static constexpr bool kQuotientByRecip = false;
+  static constexpr int kMapLockstep = 4;
   static T reduceAdd(R v) { return v; }
   static T reduceMax(R v) { return v; }
   static unsigned long long atLeastMask(R a, R b) { return a >= b ? 1 : 0; }

@@ -57,6 +57,7 @@ struct F32 {
   static R zeroWhereBelow(R v, R z, R lo) { return _mm_and_ps(v, _mm_cmpnlt_ps(z, lo)); }
   static R recip(R v) { return _mm_rcp_ps(v); }  // 12 bits
   static constexpr bool kQuotientByRecip = false;
+  static constexpr int kMapLockstep = 6;
   static T reduceAdd(R v) {
     const R s = _mm_add_ps(v, _mm_movehl_ps(v, v));
     return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
@@ -122,6 +123,7 @@ struct F64 {
   static bool allAtLeast(R v, R lo) { return _mm_movemask_pd(_mm_cmpge_pd(v, lo)) == 0x3; }
   static R recip(R v) { return _mm_cvtps_pd(_mm_rcp_ps(_mm_cvtpd_ps(v))); }  // float rcpps: 12 bits
   static constexpr bool kQuotientByRecip = false;
+  static constexpr int kMapLockstep = 6;
   static T reduceAdd(R v) { return _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v))); }
   static T reduceMax(R v) { return _mm_cvtsd_f64(_mm_max_sd(v, _mm_unpackhi_pd(v, v))); }
   static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm_movemask_pd(_mm_cmpge_pd(a, b))); }
