@@ -351,17 +351,20 @@ describe('async twins in Chromium', () => {
     // but one lucky call is no cost either: a CI run once had one sync call at 6.6 ms among fourteen of
     // 8.4–12.7 ms, and compared the async calls with that one.
     // A host busy for the whole measurement (the VM is shared) can still push a ratio over: then the
-    // measurement is taken once more, and the second one decides; a real regression fails both.
+    // measurement is taken once more, and the second one decides for the functions that were over (the
+    // others keep their first, passing, measurement); a real regression fails both.
     const runs = 15;
     const measure = () => page.evaluate((n) => (globalThis as unknown as { sigmax: { timing(n: number): Promise<TimingResult[]> } }).sigmax.timing(n), runs);
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
     const best = (v: number[]) => Math.min(...v);
     const lowerQuartile = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 2]!;
-    let results = await measure();
-    const over = results.filter((r) => lowerQuartile(r.async) / lowerQuartile(r.sync) > 1.5);
+    const first = await measure();
+    const over = first.filter((r) => lowerQuartile(r.async) / lowerQuartile(r.sync) > 1.5);
+    let results = first;
     if (over.length > 0) {
       console.log(`browser: ${over.map((r) => `${r.name} ×${(lowerQuartile(r.async) / lowerQuartile(r.sync)).toFixed(2)}`).join(', ')} over 1.5: measuring once more`);
-      results = await measure();
+      const again = await measure();
+      results = first.map((r, i) => (over.includes(r) ? again[i]! : r));
     }
     const ms = (v: number[]) => v.map((t) => t.toFixed(1)).join(' ');
     for (const r of results) {
