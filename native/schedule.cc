@@ -61,8 +61,9 @@ SpareTerms& spareTerms() {
 std::vector<unsigned char> takeTerms(size_t bytes) {
   std::vector<unsigned char> terms;
   {
-    std::lock_guard<std::mutex> lock(spareTerms().mutex);
-    terms.swap(spareTerms().buffer);
+    SpareTerms& spare = spareTerms();
+    std::lock_guard<std::mutex> lock(spare.mutex);
+    terms.swap(spare.buffer);
   }
   if (terms.size() < bytes) terms = std::vector<unsigned char>(bytes);
   return terms;
