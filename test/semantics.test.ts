@@ -661,3 +661,29 @@ describe.skipIf(addon === null)('native addon ≡ pure-TS kernels', () => {
     );
   });
 });
+
+describe('placement', () => {
+  it('results do not depend on where the arrays sit: copies at other element offsets give the same bits', () => {
+    for (const p of PRECISIONS) {
+      const rows = 3;
+      const cols = 5000; // rows of 20–40 KB, past the kernels' aligned-start threshold
+      const x = makeLogits(p, rows, cols, 29);
+      const dy = makeLogits(p, rows, cols, 31).map((v) => v / 8) as FloatArray;
+      const y = native.softmax(x, { cols }) as FloatArray;
+      const run = (xs: FloatArray, dys: FloatArray, ys: FloatArray): number[][] => [
+        list(native.softmax(xs, { cols })),
+        list(native.softmax(xs, { cols, temperature: 0.7 })),
+        list(native.logSoftmax(xs, { cols })),
+        list(native.logSumExp(xs, { cols })),
+        list(native.sigmoid(xs)),
+        list(native.softmaxBackward(ys, dys, { cols })),
+        list(native.logSoftmaxBackward(ys, dys, { cols })),
+      ];
+      const expected = run(x, dy, y);
+      for (let offset = 1; offset < 8; offset++) {
+        const got = run(placed(p, x, offset), placed(p, dy, 7 - offset), placed(p, y, offset));
+        got.forEach((g, k) => expect(g, `${p}, offset ${offset}, result ${k}`).toEqual(expected[k]));
+      }
+    }
+  });
+});
