@@ -70,6 +70,7 @@ struct F32 {
   static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(a, b, _CMP_GE_OQ))); }
   static R addWhereAtLeast(R s, R v, R lo) { return _mm256_add_ps(s, _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), v)); }
   static constexpr bool kCompress = false;
+  static constexpr bool kRealign = false;
 };
 
 struct F64 {
@@ -128,6 +129,7 @@ struct F64 {
   static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm256_movemask_pd(_mm256_cmp_pd(a, b, _CMP_GE_OQ))); }
   static R addWhereAtLeast(R s, R v, R lo) { return _mm256_add_pd(s, _mm256_and_pd(_mm256_cmp_pd(v, lo, _CMP_GE_OQ), v)); }
   static constexpr bool kCompress = false;
+  static constexpr bool kRealign = false;
 };
 
 }  // namespace

@@ -69,6 +69,7 @@ struct F32 {
     return vaddq_f32(s, vreinterpretq_f32_u32(vandq_u32(vcgeq_f32(v, lo), vreinterpretq_u32_f32(v))));
   }
   static constexpr bool kCompress = false;
+  static constexpr bool kRealign = false;
 };
 
 struct F64 {
@@ -124,6 +125,7 @@ struct F64 {
     return vaddq_f64(s, vreinterpretq_f64_u64(vandq_u64(vcgeq_f64(v, lo), vreinterpretq_u64_f64(v))));
   }
   static constexpr bool kCompress = false;
+  static constexpr bool kRealign = false;
 };
 
 }  // namespace

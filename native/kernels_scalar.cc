@@ -86,6 +86,7 @@ struct Scalar {
   static unsigned long long atLeastMask(R a, R b) { return a >= b ? 1 : 0; }
   static R addWhereAtLeast(R s, R v, R lo) { return v >= lo ? s + v : s; }
   static constexpr bool kCompress = false;
+  static constexpr bool kRealign = false;
 };
 
 // float: a·b is exact in double, so c − a·b rounds once.

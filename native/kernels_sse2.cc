@@ -69,6 +69,7 @@ struct F32 {
   static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm_movemask_ps(_mm_cmpge_ps(a, b))); }
   static R addWhereAtLeast(R s, R v, R lo) { return _mm_add_ps(s, _mm_and_ps(_mm_cmpge_ps(v, lo), v)); }
   static constexpr bool kCompress = false;
+  static constexpr bool kRealign = false;
 };
 
 struct F64 {
@@ -129,6 +130,7 @@ struct F64 {
   static unsigned long long atLeastMask(R a, R b) { return static_cast<unsigned>(_mm_movemask_pd(_mm_cmpge_pd(a, b))); }
   static R addWhereAtLeast(R s, R v, R lo) { return _mm_add_pd(s, _mm_and_pd(_mm_cmpge_pd(v, lo), v)); }
   static constexpr bool kCompress = false;
+  static constexpr bool kRealign = false;
 };
 
 }  // namespace

@@ -244,6 +244,15 @@ int sigmaxSimdeSelfCheck() {
     ok = true;
     for (int i = 0; i < 8; ++i) ok = ok && d.v[i] == tabled[(i * 5 + 2) & 15];
     expect(ok, "permutex2var_pd reads the low 4 index bits across both tables");
+    // concatShift: lanes s … s + N − 1 of two registers, index s + lane (the realigned softmax terms)
+    for (int s = 1; s < 16; ++s) {
+      const __m512i lanesF = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+      r = lanes(_mm512_permutex2var_ps(_mm512_loadu_ps(table), _mm512_add_epi32(lanesF, _mm512_set1_epi32(s)),
+                                       _mm512_set1_ps(-1.0f)));
+      ok = true;
+      for (int i = 0; i < 16; ++i) ok = ok && r.v[i] == (s + i < 16 ? table[s + i] : -1.0f);
+      expect(ok, "permutex2var_ps: lanes s … s + 15 of two registers");
+    }
     r = lanes(_mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(_mm512_set1_ps(1.5f)),
                                                    _mm512_slli_epi32(_mm512_set1_epi32(-3 * 32), 18))));
     expect(r.v[0] == 0.1875f && r.v[15] == 0.1875f, "add_epi32 + slli_epi32: 1.5·2^-3");

@@ -33,7 +33,8 @@
 // _mm512_max_ps/min_ps (a > b ? a : b, so a NaN in either operand returns the second operand, as
 // VMAXPS/VMINPS), _mm512_roundscale_ps(…, TO_NEAREST_INT) ties to even, _mm512_cmp_ps_mask(_CMP_GT_OQ)
 // false on NaN, _CMP_ORD_Q, _mm512_mask_blend_ps, _mm512_maskz_mov_ps, the 512↔128 casts, the integer
-// OR used for −|x| (and the _pd forms), the exp tables' _mm512_permutexvar_ps and _mm512_permutex2var_pd (low 4 index bits),
+// OR used for −|x| (and the _pd forms), the exp tables' _mm512_permutexvar_ps and _mm512_permutex2var_pd
+// (low 4 index bits), _mm512_permutex2var_ps as concatShift (lanes s … s + 15 of two registers),
 // add_epi32/64 with slli_epi32/64, _CMP_NLT_UQ (a NaN compares true) with maskz_mov.
 //
 // Measured on the kernels (scripts/test-kernels.sh with one override removed at a time): SIMDe's own
