@@ -4,7 +4,8 @@ import type {
   TopKResult,
 } from './types.js';
 import {
-  argmaxArgs, binaryArgs, crossEntropyArgs, elementwiseArgs, jacobianArgs, rowArgs, rowBinaryArgs, sampleArgs, topKArgs,
+  argmaxArgs, binaryArgs, crossEntropyArgs, elementwiseArgs, floatArraysOfOneType, jacobianArgs, rowArgs, rowBinaryArgs, sampleArgs,
+  topKArgs,
 } from './validate.js';
 
 export interface Api {
@@ -38,9 +39,12 @@ export interface Api {
 
 export function makeApi({ kernels: k, checksOverlap, checksArrays }: Implementation): Api {
   const overlap = !checksOverlap;
-  /** sigmoid or sigmoidDerivative; with `out` given, kernels that check their arrays run unchecked here. */
+  /**
+   * sigmoid or sigmoidDerivative; with `out` given, kernels that check their arrays' lengths and element
+   * sizes run with only the type check here.
+   */
   function elementwise<T extends FloatArray>(kernel: Kernels['sigmoid'], x: T, out: T | undefined): T {
-    if (checksArrays && out !== undefined) {
+    if (checksArrays && out !== undefined && floatArraysOfOneType(x, out)) {
       try {
         kernel(x, out);
         return out;
@@ -61,7 +65,7 @@ export function makeApi({ kernels: k, checksOverlap, checksArrays }: Implementat
       return elementwise(k.sigmoidDerivative, x, out);
     },
     sigmoidBackward(y, dy, out) {
-      if (checksArrays && out !== undefined) {
+      if (checksArrays && out !== undefined && floatArraysOfOneType(y, dy, out)) {
         try {
           k.sigmoidBackward(y, dy, out);
           return out;

@@ -65,10 +65,10 @@ export interface Implementation {
    */
   checksOverlap: boolean;
   /**
-   * Whether the sync element-wise kernels themselves reject arrays of another type or length, and
-   * crossEntropy a target out of range (with an error of their own, before writing anything): then
-   * those checks of lib/validate.ts are skipped on the hot path and run only after such an error, to
-   * throw the message they give.
+   * Whether the sync element-wise kernels themselves reject arrays of another element size or length,
+   * and crossEntropy a target out of range (with an error of their own, before writing anything): then
+   * those checks of lib/validate.ts are skipped on the hot path (which checks only that the arrays are
+   * float arrays of one type) and run only after such an error, to throw the message they give.
    */
   checksArrays: boolean;
 }

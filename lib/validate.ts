@@ -17,6 +17,15 @@ function floatTag(v: unknown): 'Float32Array' | 'Float64Array' | undefined {
   return tag === 'Float32Array' || tag === 'Float64Array' ? tag : undefined;
 }
 
+/**
+ * Whether a and b (and c, when given) are all Float32Arrays or all Float64Arrays: the native fast path's
+ * type check (the addon checks only their element size). Costs a few ns: V8 inlines the tag getter.
+ */
+export function floatArraysOfOneType(a: unknown, b: unknown, c?: unknown): boolean {
+  const tag = typedArrayTag.call(a);
+  return (tag === 'Float32Array' || tag === 'Float64Array') && typedArrayTag.call(b) === tag && (c === undefined || typedArrayTag.call(c) === tag);
+}
+
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an Array';

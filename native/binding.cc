@@ -1,9 +1,9 @@
 // The Node-API binding: JavaScript arguments → a Work (native/schedule.h), run on the calling thread
 // (`name(...)`) or as an async call (`nameAsync(..., threads, abort)`, native/async_call.h). The
 // messages users see come from lib/validate.ts; this layer re-checks only what memory safety needs
-// (array types, lengths, cols, temperature), cheaply, and never copies data. One check is this
-// layer's alone: whether `out` overlaps an input, by address, which costs nothing here and tens of ns
-// in JavaScript; its message is the one lib/validate.ts gives the pure-TS backend. The calls are
+// (typed arrays of one element size, lengths, cols, temperature), cheaply, and never copies data. One
+// check is this layer's alone: whether `out` overlaps an input, by address, which costs nothing here
+// and tens of ns in JavaScript; its message is the one lib/validate.ts gives the pure-TS backend. The calls are
 // plain napi_callbacks: a short kernel costs less than node-addon-api's per-call CallbackInfo would.
 #include <napi.h>
 
@@ -75,23 +75,56 @@ bool overlapError(napi_env env, const char* input, bool inPlace) {
   return false;
 }
 
+/** A typed array's elements: where, how many, and of what size (0 when there are none). */
+struct ArrayView {
+  void* data;
+  size_t length;
+  size_t elementBytes;
+};
+
+/**
+ * v as an ArrayView of 4- or 8-byte elements; false when it is not a typed array or has elements of
+ * another size. What memory safety needs, not the element type: napi_get_typedarray_info's type query
+ * tests the 11 kinds one by one (about 20 ns an array in Node 20, a fifth of a short call), so the size
+ * comes from the view's byte length, and lib/ tells a Float32Array from an Int32Array. Where
+ * napi_get_buffer_info takes only Buffers and Uint8Arrays (as documented; Node 20 takes any view),
+ * the type query decides after all.
+ */
+bool viewOf(napi_env env, napi_value v, ArrayView* a) {
+  a->elementBytes = 0;
+  if (napi_get_typedarray_info(env, v, nullptr, &a->length, &a->data, nullptr, nullptr) != napi_ok) return false;
+  if (a->length == 0) return true;
+  size_t bytes = 0;
+  if (napi_get_buffer_info(env, v, nullptr, &bytes) == napi_ok) {
+    a->elementBytes = bytes / a->length;
+  } else {
+    napi_typedarray_type type;
+    napi_get_typedarray_info(env, v, &type, nullptr, nullptr, nullptr, nullptr);
+    a->elementBytes = type == napi_float32_array ? sizeof(float) : type == napi_float64_array ? sizeof(double) : 0;
+  }
+  return a->elementBytes == sizeof(float) || a->elementBytes == sizeof(double);
+}
+
 bool isCount(double v) { return v >= 1 && v <= 9007199254740992.0 && v == static_cast<double>(static_cast<size_t>(v)); }
 
 /** Reads the arguments of `op` into `w`; false with an exception pending when they do not fit. */
 template <Op kOp>
 bool readWork(napi_env env, const napi_value* argv, Work* w) {
   constexpr Signature sig = signatureOf(kOp);
-  napi_typedarray_type type[3];
   size_t length[3];
   void* data[3];
+  size_t elementBytes = 0;  // of every array that has elements
   for (size_t i = 0; i < sig.arrays; ++i) {
-    if (napi_get_typedarray_info(env, argv[i], &type[i], &length[i], &data[i], nullptr, nullptr) != napi_ok ||
-        (type[i] != napi_float32_array && type[i] != napi_float64_array) || type[i] != type[0]) {
+    ArrayView a;
+    if (!viewOf(env, argv[i], &a) || (a.elementBytes != 0 && elementBytes != 0 && a.elementBytes != elementBytes)) {
       return fail(env, false, "the arrays must be Float32Arrays or Float64Arrays, all of one type");
     }
+    if (a.elementBytes != 0) elementBytes = a.elementBytes;
+    length[i] = a.length;
+    data[i] = a.data;
   }
   w->op = kOp;
-  w->f64 = type[0] == napi_float64_array;
+  w->f64 = elementBytes == sizeof(double);
   w->in = data[0];
   w->length = length[0];
   w->cols = length[0] > 0 ? length[0] : 1;

@@ -662,6 +662,32 @@ describe.skipIf(addon === null)('native addon ≡ pure-TS kernels', () => {
   });
 });
 
+describe.skipIf(addon === null)("the addon's own checks (memory safety, without lib/validate.ts)", () => {
+  type Raw = Record<string, (...args: unknown[]) => unknown>;
+  const raw = loadNative(process.env.SIGMAX_ISA ?? '').kernels as unknown as Raw;
+  it('rejects what is not a typed array of 4- or 8-byte elements, or arrays of two element sizes: TypeError', () => {
+    const bad: [unknown, unknown][] = [
+      [new Uint8Array(16), new Float32Array(4)],
+      [new Int16Array(8), new Int16Array(8)],
+      [new Float32Array(4), new Float64Array(4)],
+      [new DataView(new ArrayBuffer(16)), new Float32Array(4)],
+      [[1, 2, 3, 4], new Float32Array(4)],
+      [new Float32Array(4), null],
+    ];
+    for (const [x, out] of bad) expect(() => raw.sigmoid!(x, out)).toThrow(TypeError);
+    expect(() => raw.softmax!(new Float64Array(8), new Float32Array(16), 8, 1)).toThrow(TypeError);
+  });
+  it('takes same-size arrays of another type (lib/validate.ts names them) without touching bytes outside out', () => {
+    const backing = new Int32Array(12).fill(0x7f7f7f7f);
+    const out = backing.subarray(4, 8);
+    raw.sigmoid!(new Int32Array([1, 2, 3, 4]), out);
+    expect(Array.from(backing.subarray(0, 4))).toEqual([0x7f7f7f7f, 0x7f7f7f7f, 0x7f7f7f7f, 0x7f7f7f7f]);
+    expect(Array.from(backing.subarray(8))).toEqual([0x7f7f7f7f, 0x7f7f7f7f, 0x7f7f7f7f, 0x7f7f7f7f]);
+    expect(() => raw.sigmoid!(new Float32Array(0), new Float64Array(0))).not.toThrow(); // nothing to do
+    expect(() => raw.sigmoid!(new Float32Array(5), new Float32Array(4))).toThrow(RangeError);
+  });
+});
+
 describe('placement', () => {
   /** The bytes of a result, to compare bit for bit (NaNs included) without a deep equality per element. */
   const bytes = (a: FloatArray): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
