@@ -693,20 +693,14 @@ describe('placement', () => {
   const bytes = (a: FloatArray): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   it('results do not depend on where the arrays sit: copies at other element offsets give the same bits', () => {
     for (const p of PRECISIONS) {
-      // rows of 100–200 KB, past the kernels' aligned-start threshold, in a batch larger than L2 (2.4–4.8
-      // MB: the softmax terms then come from aligned loads, realigned in registers)
-      const rows = 24;
-      const cols = 25000;
+      const rows = 3;
+      const cols = 5000; // rows of 20–40 KB, past the kernels' aligned-start threshold
       const x = makeLogits(p, rows, cols, 29);
       const dy = makeLogits(p, rows, cols, 31).map((v) => v / 8) as FloatArray;
       const y = native.softmax(x, { cols }) as FloatArray;
       // beyond exp's fast range here and there (a vector holding one takes another path for it)
       const wild = x.map((v, i) => (i % 97 === 0 ? (p === 'f32' ? 100 : 800) * Math.sign(v) : v)) as FloatArray;
-      // xs is overwritten last (in place); scratch is a second copy of x at xs's offset
-      const run = (xs: FloatArray, dys: FloatArray, ys: FloatArray, scratch: FloatArray, wilds: FloatArray): Buffer[] => [
-        bytes(native.sigmoid(wilds)),
-        bytes(native.sigmoidDerivative(wilds)),
-        bytes(native.softmax(wilds, { cols })),
+      const run = (xs: FloatArray, dys: FloatArray, ys: FloatArray, wilds: FloatArray): Buffer[] => [
         bytes(native.softmax(xs, { cols })),
         bytes(native.softmax(xs, { cols, temperature: 0.7 })),
         bytes(native.logSoftmax(xs, { cols })),
@@ -714,14 +708,32 @@ describe('placement', () => {
         bytes(native.sigmoid(xs)),
         bytes(native.softmaxBackward(ys, dys, { cols })),
         bytes(native.logSoftmaxBackward(ys, dys, { cols })),
-        bytes(native.logSoftmax(scratch, { cols, out: scratch })),
-        bytes(native.softmax(xs, { cols, out: xs })),
+        bytes(native.sigmoid(wilds)),
+        bytes(native.sigmoidDerivative(wilds)),
+        bytes(native.softmax(wilds, { cols })),
       ];
-      const expected = run(placed(p, x, 0), dy, y, placed(p, x, 0), placed(p, wild, 0));
+      const expected = run(x, dy, y, wild);
       for (let offset = 1; offset < 16; offset++) { // every placement within a 64-byte line, for both types
-        const got = run(placed(p, x, offset), placed(p, dy, 15 - offset), placed(p, y, offset), placed(p, x, offset), placed(p, wild, offset));
+        const got = run(placed(p, x, offset), placed(p, dy, 15 - offset), placed(p, y, offset), placed(p, wild, offset));
         got.forEach((g, k) => expect(g.equals(expected[k]!), `${p}, offset ${offset}, result ${k}`).toBe(true));
       }
+    }
+  });
+  it('float softmax and logSoftmax over a batch past L2 (aligned loads, realigned in registers): the same bits, in place too', () => {
+    const rows = 24;
+    const cols = 22001; // 2.1 MB; an odd row length puts every row at another offset
+    const x = makeLogits('f32', rows, cols, 37);
+    // xs and scratch are copies of x at one offset, overwritten in place last
+    const run = (xs: FloatArray, scratch: FloatArray): Buffer[] => [
+      bytes(native.softmax(xs, { cols })),
+      bytes(native.logSoftmax(xs, { cols })),
+      bytes(native.logSoftmax(scratch, { cols, out: scratch })),
+      bytes(native.softmax(xs, { cols, out: xs })),
+    ];
+    const expected = run(placed('f32', x, 0), placed('f32', x, 0));
+    for (const offset of [1, 5, 12]) { // 12: the first row on a 64-byte boundary (Node's buffers start 16 bytes past one)
+      const got = run(placed('f32', x, offset), placed('f32', x, offset));
+      got.forEach((g, k) => expect(g.equals(expected[k]!), `offset ${offset}, result ${k}`).toBe(true));
     }
   });
 });
