@@ -22,8 +22,8 @@ function floatTag(v: unknown): 'Float32Array' | 'Float64Array' | undefined {
  * type check (the addon checks only their element size). Costs a few ns: V8 inlines the tag getter.
  */
 export function floatArraysOfOneType(a: unknown, b: unknown, c?: unknown): boolean {
-  const tag = typedArrayTag.call(a);
-  return (tag === 'Float32Array' || tag === 'Float64Array') && typedArrayTag.call(b) === tag && (c === undefined || typedArrayTag.call(c) === tag);
+  const tag = floatTag(a);
+  return tag !== undefined && typedArrayTag.call(b) === tag && (c === undefined || typedArrayTag.call(c) === tag);
 }
 
 function describe(v: unknown): string {

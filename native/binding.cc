@@ -3,8 +3,9 @@
 // messages users see come from lib/validate.ts; this layer re-checks only what memory safety needs
 // (typed arrays of one element size, lengths, cols, temperature), cheaply, and never copies data. One
 // check is this layer's alone: whether `out` overlaps an input, by address, which costs nothing here
-// and tens of ns in JavaScript; its message is the one lib/validate.ts gives the pure-TS backend. The calls are
-// plain napi_callbacks: a short kernel costs less than node-addon-api's per-call CallbackInfo would.
+// and tens of ns in JavaScript; its message is the one lib/validate.ts gives the pure-TS backend. The
+// calls are plain napi_callbacks: a short kernel costs less than node-addon-api's per-call
+// CallbackInfo would.
 #include <napi.h>
 
 #include <string>
